@@ -1,0 +1,52 @@
+// The federator's configuration file (`federator.yaml`, DESIGN §5.4): the operator writes it,
+// the federator parses it with this same schema on start and on every reload.
+import { z } from "zod";
+import { dnsName, hostPort, httpUrl, restriction, searchPolicy, strategy } from "./fields.ts";
+
+const listenAddress = (description: string) => hostPort(description);
+
+export const FederatorRemote = z.strictObject({
+  domain: dnsName("Remote backend domain."),
+  infraDomain: dnsName("Pinned infra domain of the remote; null lets SRV discovery decide.").nullable().default(null),
+  searchPolicy: searchPolicy.default("no_search"),
+  restriction: restriction.prefault({ type: "AllowAll" }),
+});
+
+export const FederatorConfig = z.strictObject({
+  backendDomain: dnsName("Our backend domain; set as Wire-Origin-Domain on egress."),
+  infraDomain: dnsName("Our infrastructure domain, the name in our certificate."),
+  strategy,
+  remotes: z.array(FederatorRemote).default([]),
+  services: z.strictObject({
+    brig: httpUrl("Base URL of brig."),
+    galley: httpUrl("Base URL of galley."),
+    cargohold: httpUrl("Base URL of cargohold."),
+  }),
+  dns: z.strictObject({ server: hostPort("DNS server for SRV discovery; null: the system resolver.").nullable().default(null) }).prefault({}),
+  listen: z
+    .strictObject({
+      internal: listenAddress("Internal listener (brig, galley, cargohold).").default("0.0.0.0:8080"),
+      external: listenAddress("External listener (behind the Federation Ingress).").default("0.0.0.0:8081"),
+      externalTLS: z.boolean().default(false).meta({ description: "Terminate mutual TLS on the external port (Passthrough mode)." }),
+    })
+    .prefault({}),
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1).default("/etc/federator/tls/tls.crt"),
+      keyFile: z.string().min(1).default("/etc/federator/tls/tls.key"),
+      caBundleFile: z.string().min(1).default("/etc/federator/ca/ca.crt"),
+      useSystemCAStore: z.boolean().default(false),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      connectTimeoutSeconds: z.number().int().min(1).default(5),
+      requestTimeoutSeconds: z.number().int().min(1).default(30),
+      maxBodyBytes: z.number().int().min(1024).default(100 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+
+export type FederatorConfig = z.output<typeof FederatorConfig>;
+export type FederatorConfigInput = z.input<typeof FederatorConfig>;
+export type FederatorRemote = z.output<typeof FederatorRemote>;
