@@ -39,12 +39,13 @@ export function describeProblems(problems: readonly FieldProblem[]): string {
 
 /** An error thrown where invalid input cannot be handled as a value (synth, CLI start-up). */
 export class ValidationError extends Error {
-  constructor(
-    readonly what: string,
-    readonly problems: readonly FieldProblem[],
-  ) {
+  readonly what: string;
+  readonly problems: readonly FieldProblem[];
+  constructor(what: string, problems: readonly FieldProblem[]) {
     super(`invalid ${what}: ${describeProblems(problems)}`);
     this.name = "ValidationError";
+    this.what = what;
+    this.problems = problems;
   }
 }
 
