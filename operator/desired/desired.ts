@@ -1,0 +1,165 @@
+// desired(config, peers, referenced data) → the objects that must exist and every status.
+// Pure: same input, same output; the controller does all I/O around it.
+import { API_VERSION, type FederationConfig, type FederationConfigStatus, type FederationPeer, type FederationPeerStatus } from "../../lib/api/v1alpha1.ts";
+import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
+import { buildCABundle, type CABundle } from "./ca-bundle.ts";
+import { mergeConditions, type ConditionInput } from "./conditions.ts";
+import { federatorConfig, renderFederatorConfig } from "./federator-config.ts";
+import { federationIngress } from "./ingress.ts";
+import { CA_BUNDLE_KEY, FEDERATOR_CONFIG_KEY, managedLabels, outputNames } from "./names.ts";
+import { federatorNetworkPolicy } from "./network-policy.ts";
+import type { KubeObject, ObjectMeta } from "./objects.ts";
+import { evaluatePeers, type PeerVerdict } from "./peers.ts";
+import { lookup, type ReferencedData } from "./referenced.ts";
+import { federatorDeployment, federatorIdentity, federatorServices } from "./workload.ts";
+
+/** The own certificate as the certificate step found or made it. */
+export interface OwnCertificate {
+  readonly ready: ConditionInput;
+  readonly notAfter?: Date;
+  /** Secrets the certificate mode writes itself (selfSigned: the CA and the leaf), as string data. */
+  readonly secrets: readonly { readonly name: string; readonly type: string; readonly data: Readonly<Record<string, string>> }[];
+  /** CA certificate(s) to publish for remotes (selfSigned). */
+  readonly publishedCA?: string;
+}
+
+export interface FederatorRollout {
+  readonly replicas: number;
+  readonly availableReplicas: number;
+}
+
+export interface DesiredInput {
+  readonly config: FederationConfig;
+  readonly peers: readonly FederationPeer[];
+  readonly referenced: ReferencedData;
+  readonly certificate: OwnCertificate;
+  /** Live status of the federator Deployment; undefined until it exists. */
+  readonly rollout: FederatorRollout | undefined;
+  readonly now: Date;
+  readonly expiryWarningDays: number;
+}
+
+export interface DesiredState {
+  readonly objects: readonly KubeObject[];
+  readonly configStatus: FederationConfigStatus;
+  readonly peerStatuses: ReadonlyMap<string, FederationPeerStatus>;
+  readonly verdicts: readonly PeerVerdict[];
+  readonly caBundle: CABundle;
+}
+
+export const PUBLISHED_CA_SUFFIX = "-ca-public";
+
+function metaFactory(config: FederationConfig) {
+  const ownerReferences = [
+    { apiVersion: API_VERSION, kind: "FederationConfig", name: config.metadata.name, uid: config.metadata.uid ?? "", controller: true, blockOwnerDeletion: true },
+  ];
+  return (name: string): ObjectMeta => ({
+    name,
+    namespace: config.metadata.namespace ?? "default",
+    labels: managedLabels(config.metadata.name),
+    ownerReferences,
+  });
+}
+
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+const secret = (meta: ObjectMeta, type: string, data: Readonly<Record<string, string>>): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: meta,
+  type,
+  data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, base64(v)])),
+});
+
+type ExtraCAs = { readonly certificates: readonly ParsedCertificate[]; readonly problem?: string };
+
+function extraCAs(config: FederationConfig, referenced: ReferencedData, now: Date): ExtraCAs {
+  const extra = config.spec.trust.extraCABundle;
+  if (extra === undefined) return { certificates: [] };
+  const found = extra.secretRef ? lookup(referenced, "Secret", extra.secretRef) : extra.configMapRef ? lookup(referenced, "ConfigMap", extra.configMapRef) : undefined;
+  if (found === undefined) return { certificates: [] };
+  if (!found.ok) return { certificates: [], problem: `trust.extraCABundle: ${found.message}` };
+  const parsed = parseCertificateBundle(found.value);
+  if (!parsed.ok) return { certificates: [], problem: `trust.extraCABundle: ${parsed.problem.message}` };
+  const valid = parsed.certificates.filter((c) => c.notAfter > now && c.notBefore <= now);
+  return { certificates: valid };
+}
+
+function rolloutCondition(rollout: FederatorRollout | undefined, name: string): ConditionInput {
+  if (rollout === undefined) return { type: "FederatorReady", status: "Unknown", reason: "Pending", message: `Deployment ${name} has no status yet` };
+  if (rollout.replicas === 0) return { type: "FederatorReady", status: "True", reason: "ScaledToZero", message: `Deployment ${name} has 0 replicas` };
+  if (rollout.availableReplicas >= 1) {
+    return { type: "FederatorReady", status: "True", reason: "Available", message: `${rollout.availableReplicas}/${rollout.replicas} federator pods available` };
+  }
+  return { type: "FederatorReady", status: "False", reason: "Unavailable", message: `0/${rollout.replicas} federator pods available; see kubectl describe deployment ${name}` };
+}
+
+function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readonly PeerVerdict[]): ConditionInput[] {
+  const { config } = input;
+  const names = outputNames(config.metadata.name);
+  const ingress: ConditionInput =
+    config.spec.ingress.mode === "Passthrough"
+      ? { type: "IngressReady", status: "True", reason: "Passthrough", message: `Service ${names.externalService} reaches the federator, which terminates mutual TLS itself` }
+      : { type: "IngressReady", status: "True", reason: "Configured", message: `Ingress ${names.federator} serves https://${config.spec.infraDomain}/federation with mutual TLS` };
+  const parts = [{ ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator)];
+  const blocking = parts.find((c) => c.status !== "True");
+  const accepted = verdicts.filter((v) => v.state === "Accepted").length;
+  const ready: ConditionInput =
+    extra.problem !== undefined
+      ? { type: "Ready", status: "False", reason: "ExtraCABundleInvalid", message: `${extra.problem}; fix spec.trust.extraCABundle` }
+      : blocking !== undefined
+        ? { type: "Ready", status: "False", reason: blocking.reason, message: `${blocking.type}: ${blocking.message}` }
+        : { type: "Ready", status: "True", reason: "Ready", message: `strategy ${config.spec.strategy}, ${accepted} peer(s) on the allow list` };
+  return [ready, ...parts];
+}
+
+function peerStatus(verdict: PeerVerdict, now: Date): FederationPeerStatus {
+  const { peer } = verdict;
+  const conditions = mergeConditions(peer.status?.conditions, [verdict.accepted, verdict.caValid, verdict.expiringSoon], peer.metadata.generation, now);
+  const earliest = [...verdict.caCertificates].sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())[0];
+  return {
+    conditions,
+    ...(peer.metadata.generation === undefined ? {} : { observedGeneration: peer.metadata.generation }),
+    caCertificates: verdict.caCertificates.map((c) => ({ subject: c.subject, sha256Fingerprint: c.sha256Fingerprint, notAfter: c.notAfter.toISOString() })),
+    ...(earliest === undefined ? {} : { caNotAfter: earliest.notAfter.toISOString() }),
+    message: verdict.accepted.message,
+  };
+}
+
+export function desired(input: DesiredInput): DesiredState {
+  const { config, now } = input;
+  const names = outputNames(config.metadata.name);
+  const meta = metaFactory(config);
+  const verdicts = evaluatePeers(input.peers, { backendDomain: config.spec.backendDomain, referenced: input.referenced, now, expiryWarningDays: input.expiryWarningDays });
+  const accepted = verdicts.filter((v) => v.state === "Accepted");
+  const extra = extraCAs(config, input.referenced, now);
+  const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
+  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => v.peer)));
+
+  const objects: KubeObject[] = [
+    secret(meta(names.caBundle), "Opaque", { [CA_BUNDLE_KEY]: caBundle.pem }),
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(names.federator), data: { [FEDERATOR_CONFIG_KEY]: federatorYaml } },
+    ...input.certificate.secrets.map((s) => secret(meta(s.name), s.type, s.data)),
+    ...(input.certificate.publishedCA === undefined
+      ? []
+      : [{ apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${config.metadata.name}${PUBLISHED_CA_SUFFIX}`), data: { [CA_BUNDLE_KEY]: input.certificate.publishedCA } }]),
+    ...federatorIdentity(config, meta),
+    federatorDeployment(config, meta),
+    ...federatorServices(config, meta),
+    ...federationIngress(config, meta),
+    federatorNetworkPolicy(config, meta),
+  ];
+
+  const configStatus: FederationConfigStatus = {
+    conditions: mergeConditions(config.status?.conditions, configConditions(input, extra, verdicts), config.metadata.generation, now),
+    ...(config.metadata.generation === undefined ? {} : { observedGeneration: config.metadata.generation }),
+    peers: {
+      accepted: accepted.length,
+      rejected: verdicts.filter((v) => v.state === "Rejected").length,
+      suspended: verdicts.filter((v) => v.state === "Suspended").length,
+    },
+    caBundleHash: caBundle.sha256,
+    ...(input.certificate.notAfter === undefined ? {} : { certificateNotAfter: input.certificate.notAfter.toISOString() }),
+  };
+  const peerStatuses = new Map(verdicts.map((v) => [v.peer.metadata.name, peerStatus(v, now)]));
+  return { objects, configStatus, peerStatuses, verdicts, caBundle };
+}

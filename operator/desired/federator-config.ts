@@ -1,0 +1,51 @@
+// federator.yaml (DESIGN §5.4) for one FederationConfig and its accepted peers.
+import { stringify } from "yaml";
+import { FederatorConfig, type FederatorConfigInput } from "../../lib/api/federator-config.ts";
+import type { FederationConfig, FederationPeer } from "../../lib/api/v1alpha1.ts";
+
+/** Where the federator's volumes are mounted; the config file names them. */
+export const MOUNTS = {
+  config: "/etc/federator/config",
+  tls: "/etc/federator/tls",
+  ca: "/etc/federator/ca",
+} as const;
+
+export function federatorConfig(config: FederationConfig, accepted: readonly FederationPeer[]): FederatorConfig {
+  const { spec } = config;
+  const input: FederatorConfigInput = {
+    backendDomain: spec.backendDomain,
+    infraDomain: spec.infraDomain,
+    strategy: spec.strategy,
+    remotes: [...accepted]
+      .sort((a, b) => a.spec.domain.localeCompare(b.spec.domain))
+      .map((peer) => ({
+        domain: peer.spec.domain,
+        infraDomain: peer.spec.infraDomain ?? null,
+        searchPolicy: peer.spec.searchPolicy,
+        restriction: peer.spec.restriction,
+      })),
+    services: spec.federator.services,
+    dns: { server: spec.federator.dns.server ?? null },
+    listen: {
+      internal: `0.0.0.0:${spec.federator.ports.internal}`,
+      external: `0.0.0.0:${spec.federator.ports.external}`,
+      externalTLS: spec.ingress.mode === "Passthrough",
+    },
+    tls: {
+      certFile: `${MOUNTS.tls}/tls.crt`,
+      keyFile: `${MOUNTS.tls}/tls.key`,
+      caBundleFile: `${MOUNTS.ca}/ca.crt`,
+      useSystemCAStore: spec.trust.useSystemCAStore,
+    },
+    limits: {
+      connectTimeoutSeconds: spec.federator.timeouts.connectSeconds,
+      requestTimeoutSeconds: spec.federator.timeouts.requestSeconds,
+      maxBodyBytes: spec.federator.maxBodyBytes,
+    },
+  };
+  // Parsed with the federator's own schema: the operator never writes a file the federator would refuse.
+  return FederatorConfig.parse(input);
+}
+
+export const renderFederatorConfig = (value: FederatorConfig): string =>
+  "# Written by the wire-federation operator from a FederationConfig and its FederationPeers.\n" + stringify(value, { lineWidth: 0 });

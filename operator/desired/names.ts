@@ -1,0 +1,27 @@
+// Names and labels of everything the operator produces for a FederationConfig.
+export const FIELD_MANAGER = "wire-federation-operator";
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const CONFIG_LABEL = "federation.wire.com/config";
+/** Hash of the desired object; the apply layer skips objects whose live hash is equal. */
+export const APPLIED_HASH_ANNOTATION = "federation.wire.com/applied-hash";
+/** Hash of the Deployment fields the federator cannot hot-reload; changing it rolls the pods. */
+export const ROLLOUT_HASH_ANNOTATION = "federation.wire.com/rollout-hash";
+
+export const CA_BUNDLE_KEY = "ca.crt";
+export const FEDERATOR_CONFIG_KEY = "federator.yaml";
+
+export const outputNames = (config: string) => ({
+  caBundle: `${config}-ca-bundle`,
+  tls: `${config}-tls`,
+  selfSignedCA: `${config}-selfsigned-ca`,
+  federator: `${config}-federator`,
+  externalService: `${config}-federator-external`,
+});
+
+export function managedLabels(config: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: FIELD_MANAGER, [CONFIG_LABEL]: config };
+}
+
+export function federatorSelector(config: string): Record<string, string> {
+  return { "app.kubernetes.io/name": "federator", "app.kubernetes.io/instance": config };
+}

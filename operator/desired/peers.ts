@@ -1,0 +1,119 @@
+// Which FederationPeers a FederationConfig accepts, and why the others are left out.
+// A bad peer never poisons the others: each gets its own verdict.
+import type { FederationPeer } from "../../lib/api/v1alpha1.ts";
+import { parseCertificateBundle, validityAt, type ParsedCertificate } from "../../lib/certs/pem.ts";
+import type { ConditionInput } from "./conditions.ts";
+import { lookup, type ReferencedData } from "./referenced.ts";
+
+export type PeerState = "Accepted" | "Suspended" | "Rejected";
+
+export interface PeerVerdict {
+  readonly peer: FederationPeer;
+  readonly state: PeerState;
+  readonly accepted: ConditionInput;
+  readonly caValid: ConditionInput;
+  readonly expiringSoon: ConditionInput;
+  /** Every certificate found in the peer's caBundle, valid or not, for its status. */
+  readonly caCertificates: readonly ParsedCertificate[];
+  /** The certificates that go into the CA bundle. */
+  readonly trusted: readonly ParsedCertificate[];
+}
+
+export interface PeerEvaluationContext {
+  readonly backendDomain: string;
+  readonly referenced: ReferencedData;
+  readonly now: Date;
+  /** ExpiringSoon turns True when a trusted CA expires within this many days. */
+  readonly expiryWarningDays: number;
+}
+
+const cond = (type: string, status: ConditionInput["status"], reason: string, message: string): ConditionInput => ({ type, status, reason, message });
+
+interface CAEvaluation {
+  readonly condition: ConditionInput;
+  readonly all: readonly ParsedCertificate[];
+  readonly trusted: readonly ParsedCertificate[];
+  /** False when the peer cannot be trusted at all. */
+  readonly usable: boolean;
+}
+
+function caSource(peer: FederationPeer, referenced: ReferencedData) {
+  const bundle = peer.spec.caBundle;
+  if (bundle === undefined) return undefined;
+  if (bundle.pem !== undefined) return { ok: true as const, value: bundle.pem, where: "caBundle.pem" };
+  if (bundle.secretRef !== undefined) return { ...lookup(referenced, "Secret", bundle.secretRef), where: `Secret ${bundle.secretRef.name}` };
+  if (bundle.configMapRef !== undefined) return { ...lookup(referenced, "ConfigMap", bundle.configMapRef), where: `ConfigMap ${bundle.configMapRef.name}` };
+  return undefined;
+}
+
+function describeInvalid(cert: ParsedCertificate, now: Date): string | undefined {
+  const validity = validityAt(cert, now);
+  if (validity === "Expired") return `CA "${cert.subject}" expired on ${cert.notAfter.toISOString()}`;
+  if (validity === "NotYetValid") return `CA "${cert.subject}" is not valid before ${cert.notBefore.toISOString()}`;
+  if (!cert.isCA) return `certificate "${cert.subject}" is not a CA (basicConstraints CA:FALSE); give the remote's issuing CA instead`;
+  return undefined;
+}
+
+export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext): CAEvaluation {
+  const source = caSource(peer, context.referenced);
+  if (source === undefined) {
+    const message = "no caBundle: the remote is trusted only through trust.extraCABundle or the system CA store";
+    return { condition: cond("CAValid", "True", "NoCABundle", message), all: [], trusted: [], usable: true };
+  }
+  if (!source.ok) {
+    const message = `${source.message}; create it or fix spec.caBundle`;
+    return { condition: cond("CAValid", "False", source.reason === "NotFound" ? "CABundleNotFound" : "CABundleKeyMissing", message), all: [], trusted: [], usable: false };
+  }
+  const parsed = parseCertificateBundle(source.value);
+  if (!parsed.ok) {
+    const message = `${source.where}: ${parsed.problem.message}; provide PEM-encoded CA certificates`;
+    return { condition: cond("CAValid", "False", "InvalidPEM", message), all: [], trusted: [], usable: false };
+  }
+  const problems = parsed.certificates.map((c) => describeInvalid(c, context.now)).filter((p): p is string => p !== undefined);
+  const trusted = parsed.certificates.filter((c) => describeInvalid(c, context.now) === undefined);
+  if (problems.length === 0) {
+    const message = `${trusted.length} CA certificate(s) trusted`;
+    return { condition: cond("CAValid", "True", "Valid", message), all: parsed.certificates, trusted, usable: true };
+  }
+  const reason = problems.some((p) => p.includes("expired")) ? "ExpiredCA" : "InvalidCA";
+  const left = trusted.length === 0 ? "no valid CA certificate is left, so the peer is not trusted" : `${trusted.length} valid CA certificate(s) still trusted`;
+  return { condition: cond("CAValid", "False", reason, `${problems.join("; ")}; ${left}`), all: parsed.certificates, trusted, usable: trusted.length > 0 };
+}
+
+function expiringSoon(trusted: readonly ParsedCertificate[], context: PeerEvaluationContext): ConditionInput {
+  const soonest = [...trusted].sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())[0];
+  if (soonest === undefined) return cond("ExpiringSoon", "False", "NoTrustedCA", "no trusted CA certificate to expire");
+  const days = (soonest.notAfter.getTime() - context.now.getTime()) / 86_400_000;
+  if (days <= context.expiryWarningDays) {
+    const message = `CA "${soonest.subject}" expires on ${soonest.notAfter.toISOString()} (in ${Math.floor(days)} days); ask the remote for its new CA and add it to caBundle`;
+    return cond("ExpiringSoon", "True", "CAExpiringSoon", message);
+  }
+  return cond("ExpiringSoon", "False", "NotExpiring", `earliest CA expiry ${soonest.notAfter.toISOString()}`);
+}
+
+const byAge = (a: FederationPeer, b: FederationPeer) =>
+  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") || a.metadata.name.localeCompare(b.metadata.name);
+
+/** Verdicts for the peers of one config, in name order. */
+export function evaluatePeers(peers: readonly FederationPeer[], context: PeerEvaluationContext): PeerVerdict[] {
+  const holder = new Map<string, string>();
+  for (const peer of [...peers].sort(byAge)) {
+    if (!peer.spec.suspend && !holder.has(peer.spec.domain)) holder.set(peer.spec.domain, peer.metadata.name);
+  }
+  return [...peers]
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    .map((peer) => {
+      const ca = evaluateCA(peer, context);
+      const base = { peer, caValid: ca.condition, caCertificates: ca.all, expiringSoon: expiringSoon(ca.trusted, context) };
+      const reject = (reason: string, message: string): PeerVerdict => ({ ...base, state: "Rejected", trusted: [], accepted: cond("Accepted", "False", reason, message) });
+      const domain = peer.spec.domain;
+      if (peer.spec.suspend) {
+        return { ...base, state: "Suspended", trusted: [], accepted: cond("Accepted", "False", "Suspended", `spec.suspend is true: ${domain} is off the allow list; set it to false to resume`) };
+      }
+      if (domain === context.backendDomain) return reject("OwnDomain", `${domain} is this backend's own domain; a backend does not federate with itself`);
+      const owner = holder.get(domain);
+      if (owner !== peer.metadata.name) return reject("DuplicateDomain", `FederationPeer ${owner} already federates with ${domain}; delete one of them`);
+      if (!ca.usable) return reject(ca.condition.reason, ca.condition.message);
+      return { ...base, state: "Accepted", trusted: ca.trusted, accepted: cond("Accepted", "True", "Accepted", `${domain} is on the allow list`) };
+    });
+}

@@ -1,0 +1,142 @@
+// The federator's Deployment, Services and ServiceAccount (plus its Role in Watch mode).
+// Hot-reloadable data (allow list, CA bundle, certificate) reaches the pods through volumes or
+// the API, never through the pod template: only image, ports, replicas and resources roll pods.
+import { createHash } from "node:crypto";
+import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+import { MOUNTS } from "./federator-config.ts";
+import { federatorSelector, FEDERATOR_CONFIG_KEY, outputNames, ROLLOUT_HASH_ANNOTATION } from "./names.ts";
+import type { KubeObject, ObjectMeta } from "./objects.ts";
+
+export function rolloutHash(config: FederationConfig): string {
+  const { image, ports, replicas, resources } = config.spec.federator;
+  return createHash("sha256").update(JSON.stringify({ image, ports, replicas, resources: resources ?? null })).digest("hex").slice(0, 16);
+}
+
+export function federatorArgs(config: FederationConfig): string[] {
+  const names = outputNames(config.metadata.name);
+  const args = [`--config=${MOUNTS.config}/${FEDERATOR_CONFIG_KEY}`];
+  if (config.spec.federator.reload === "Watch") {
+    args.push(
+      `--watch-namespace=${config.metadata.namespace ?? "default"}`,
+      `--watch-configmap=${names.federator}`,
+      `--watch-tls-secret=${ownCertificateSecretName(config)}`,
+      `--watch-ca-secret=${names.caBundle}`,
+    );
+  }
+  return args;
+}
+
+export function ownCertificateSecretName(config: FederationConfig): string {
+  return config.spec.certificate.secretRef?.name ?? outputNames(config.metadata.name).tls;
+}
+
+const hardenedContainer = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+export function federatorDeployment(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject {
+  const names = outputNames(config.metadata.name);
+  const { federator } = config.spec;
+  const labels = federatorSelector(config.metadata.name);
+  const probe = (failureThreshold: number) => ({ httpGet: { path: "/i/status", port: "internal" }, periodSeconds: 10, failureThreshold });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(names.federator),
+    spec: {
+      replicas: federator.replicas,
+      selector: { matchLabels: labels },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels, annotations: { [ROLLOUT_HASH_ANNOTATION]: rolloutHash(config) } },
+        spec: {
+          serviceAccountName: names.federator,
+          automountServiceAccountToken: federator.reload === "Watch",
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "federator",
+              image: federator.image,
+              args: federatorArgs(config),
+              ports: [
+                { name: "internal", containerPort: federator.ports.internal, protocol: "TCP" },
+                { name: "external", containerPort: federator.ports.external, protocol: "TCP" },
+              ],
+              readinessProbe: probe(3),
+              livenessProbe: probe(6),
+              ...(federator.resources === undefined ? {} : { resources: federator.resources }),
+              securityContext: hardenedContainer,
+              volumeMounts: [
+                { name: "config", mountPath: MOUNTS.config, readOnly: true },
+                { name: "tls", mountPath: MOUNTS.tls, readOnly: true },
+                { name: "ca", mountPath: MOUNTS.ca, readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "config", configMap: { name: names.federator } },
+            { name: "tls", secret: { secretName: ownCertificateSecretName(config) } },
+            { name: "ca", secret: { secretName: names.caBundle } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function federatorServices(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
+  const names = outputNames(config.metadata.name);
+  const { ports } = config.spec.federator;
+  const selector = federatorSelector(config.metadata.name);
+  const cluster: KubeObject = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(names.federator),
+    spec: {
+      type: "ClusterIP",
+      selector,
+      ports: [
+        { name: "internal", port: ports.internal, targetPort: "internal", protocol: "TCP" },
+        { name: "external", port: ports.external, targetPort: "external", protocol: "TCP" },
+      ],
+    },
+  };
+  if (config.spec.ingress.mode !== "Passthrough") return [cluster];
+  const external: KubeObject = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(names.externalService),
+    spec: { type: "LoadBalancer", selector, ports: [{ name: "federation", port: 443, targetPort: "external", protocol: "TCP" }] },
+  };
+  return [cluster, external];
+}
+
+/** The federator's ServiceAccount; in Watch mode also a Role to read exactly its own objects. */
+export function federatorIdentity(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
+  const names = outputNames(config.metadata.name);
+  const account: KubeObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(names.federator), automountServiceAccountToken: false };
+  if (config.spec.federator.reload !== "Watch") return [account];
+  const read = ["get", "list", "watch"];
+  return [
+    account,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: meta(names.federator),
+      rules: [
+        { apiGroups: [""], resources: ["configmaps"], resourceNames: [names.federator], verbs: read },
+        { apiGroups: [""], resources: ["secrets"], resourceNames: [names.caBundle, ownCertificateSecretName(config)].sort(), verbs: read },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: meta(names.federator),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.federator },
+      subjects: [{ kind: "ServiceAccount", name: names.federator, namespace: config.metadata.namespace ?? "default" }],
+    },
+  ];
+}

@@ -1,0 +1,167 @@
+// List + watch one resource in one namespace into a local cache, with resourceVersion
+// bookkeeping: resume the watch from the last version seen, relist on 410 Gone, and back off
+// on errors. Handlers get keys only (level-triggered): they read current state from the cache.
+import type { Logger } from "../../lib/log.ts";
+import type { KubeObject } from "../desired/objects.ts";
+import { resourcePath, type Resource } from "./resources.ts";
+import { KubeApiError, type RestClient, type WatchEvent } from "./rest.ts";
+
+export interface InformerOptions {
+  readonly resource: Resource;
+  readonly namespace: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  /** Called with the object's name after every change the cache saw (including deletion). */
+  readonly onChange: (name: string, object: KubeObject | undefined) => void;
+  readonly log: Logger;
+}
+
+interface ListBody {
+  metadata: { resourceVersion: string; continue?: string };
+  items: KubeObject[];
+}
+
+const backoff = (attempt: number) => Math.min(30_000, 250 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+
+export class Informer {
+  readonly #client: RestClient;
+  readonly #options: InformerOptions;
+  readonly #cache = new Map<string, KubeObject>();
+  readonly #abort = new AbortController();
+  #resourceVersion = "";
+  #synced = false;
+  readonly #syncWaiters: (() => void)[] = [];
+  /** How many times the informer had to list from scratch (the first list included). */
+  relists = 0;
+
+  constructor(client: RestClient, options: InformerOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  get(name: string): KubeObject | undefined {
+    return this.#cache.get(name);
+  }
+
+  list(): KubeObject[] {
+    return [...this.#cache.values()];
+  }
+
+  waitForSync(): Promise<void> {
+    return this.#synced ? Promise.resolve() : new Promise((resolve) => this.#syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    void this.#run();
+  }
+
+  stop(): void {
+    this.#abort.abort();
+  }
+
+  async #run(): Promise<void> {
+    let attempt = 0;
+    let needList = true;
+    while (!this.#abort.signal.aborted) {
+      try {
+        if (needList) await this.#list();
+        needList = false;
+        attempt = 0;
+        await this.#watch();
+      } catch (error) {
+        if (this.#abort.signal.aborted) return;
+        if (error instanceof KubeApiError && error.status === 410) {
+          this.#options.log.info({ resource: this.#options.resource.plural, namespace: this.#options.namespace }, "watch expired (410 Gone); relisting");
+          needList = true;
+          continue;
+        }
+        const delay = backoff(attempt++);
+        this.#options.log.warn({ resource: this.#options.resource.plural, namespace: this.#options.namespace, err: error, retryInMs: Math.round(delay) }, "list/watch failed");
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.#abort.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    }
+  }
+
+  #query() {
+    return { labelSelector: this.#options.labelSelector, fieldSelector: this.#options.fieldSelector };
+  }
+
+  async #list(): Promise<void> {
+    const path = resourcePath(this.#options.resource, this.#options.namespace);
+    const seen = new Map<string, KubeObject>();
+    let token: string | undefined;
+    let resourceVersion = "";
+    do {
+      const response = await this.#client.request("GET", path, { query: { ...this.#query(), limit: 500, continue: token }, signal: this.#abort.signal });
+      const body = response.body as ListBody;
+      for (const item of body.items) seen.set(item.metadata.name, item);
+      token = body.metadata.continue || undefined;
+      resourceVersion = body.metadata.resourceVersion;
+    } while (token !== undefined);
+    this.relists++;
+    this.#resourceVersion = resourceVersion;
+    const gone = [...this.#cache.keys()].filter((name) => !seen.has(name));
+    const changed = [...seen].filter(([name, object]) => this.#cache.get(name)?.metadata["resourceVersion"] !== object.metadata["resourceVersion"]);
+    for (const name of gone) this.#cache.delete(name);
+    for (const [name, object] of seen) this.#cache.set(name, object);
+    this.#markSynced();
+    for (const name of gone) this.#options.onChange(name, undefined);
+    for (const [name, object] of changed) this.#options.onChange(name, object);
+  }
+
+  async #watch(): Promise<void> {
+    const path = resourcePath(this.#options.resource, this.#options.namespace);
+    // A random server-side timeout spreads the re-watches of many informers over time.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+    const query = { ...this.#query(), resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
+    const stream = new AbortController();
+    const stopStream = () => stream.abort();
+    this.#abort.signal.addEventListener("abort", stopStream, { once: true });
+    let failure: KubeApiError | undefined;
+    try {
+      await this.#client.watch(
+        path,
+        query,
+        (event) => {
+          if (failure !== undefined) return;
+          if (event.type !== "ERROR") return this.#apply(event);
+          const status = event.object as { code?: number; reason?: string; message?: string };
+          failure = new KubeApiError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "watch error");
+          stream.abort();
+        },
+        stream.signal,
+      );
+    } finally {
+      this.#abort.signal.removeEventListener("abort", stopStream);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  #apply(event: WatchEvent): void {
+    const object = event.object as unknown as KubeObject;
+    const version = object.metadata["resourceVersion"];
+    if (typeof version === "string") this.#resourceVersion = version;
+    if (event.type === "BOOKMARK") return;
+    const name = object.metadata.name;
+    if (event.type === "DELETED") {
+      this.#cache.delete(name);
+      this.#options.onChange(name, undefined);
+    } else {
+      this.#cache.set(name, object);
+      this.#options.onChange(name, object);
+    }
+  }
+
+  #markSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    for (const resolve of this.#syncWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,129 @@
+// Lease-based leader election (coordination.k8s.io/v1), as client-go does it: the holder renews
+// the Lease every `renewMs`; others take it over once it has not been renewed for `leaseMs`.
+// Writes carry the resourceVersion they read, so two candidates can never both win.
+import type { Logger } from "../lib/log.ts";
+import { RESOURCES, resourcePath } from "./kube/resources.ts";
+import { KubeApiError, type RestClient } from "./kube/rest.ts";
+
+export interface LeaderElectionOptions {
+  readonly client: RestClient;
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseMs: number;
+  readonly renewMs: number;
+  readonly log: Logger;
+}
+
+interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+const microTime = (date: Date) => date.toISOString().replace("Z", "000Z");
+
+export class LeaderElector {
+  readonly #o: LeaderElectionOptions;
+  #leading = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+  /** When we last saw the lease change while someone else held it (our clock, not theirs). */
+  #observed: { renewTime: string | undefined; at: number } = { renewTime: undefined, at: 0 };
+
+  constructor(options: LeaderElectionOptions) {
+    this.#o = options;
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /**
+   * Campaigns until elected, then calls `onStarted`; calls `onStopped` if leadership is lost
+   * (the process should then exit, as controller-runtime does, so it never acts as a stale leader).
+   */
+  run(onStarted: () => void, onStopped: () => void): void {
+    const tick = async () => {
+      if (this.#stopped) return;
+      const won = await this.#tryAcquireOrRenew().catch((error: unknown) => {
+        this.#o.log.warn({ err: error }, "leader election: lease update failed");
+        return false;
+      });
+      if (won && !this.#leading) {
+        this.#leading = true;
+        this.#o.log.info({ identity: this.#o.identity, lease: this.#o.name }, "became leader");
+        onStarted();
+      } else if (!won && this.#leading) {
+        this.#leading = false;
+        this.#o.log.warn({ identity: this.#o.identity }, "lost leadership");
+        onStopped();
+        return;
+      }
+      this.#timer = setTimeout(() => void tick(), this.#o.renewMs);
+    };
+    void tick();
+  }
+
+  /** Gives the lease up so a standby can take over at once (graceful shutdown). */
+  async release(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    if (!this.#leading) return;
+    this.#leading = false;
+    const lease = await this.#get();
+    if (lease?.spec.holderIdentity !== this.#o.identity) return;
+    lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
+    await this.#o.client.request("PUT", this.#path(this.#o.name), { body: lease }).catch(() => undefined);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #path(name?: string) {
+    return resourcePath(RESOURCES.Lease, this.#o.namespace, name);
+  }
+
+  async #get(): Promise<Lease | undefined> {
+    try {
+      return (await this.#o.client.request("GET", this.#path(this.#o.name))).body as Lease;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    const spec = { holderIdentity: this.#o.identity, leaseDurationSeconds: Math.ceil(this.#o.leaseMs / 1000), renewTime: microTime(now) };
+    const lease = await this.#get();
+    if (lease === undefined) {
+      const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.#o.name, namespace: this.#o.namespace }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } };
+      return this.#write("POST", this.#path(), body);
+    }
+    const holder = lease.spec.holderIdentity ?? "";
+    if (holder !== this.#o.identity && holder !== "") {
+      if (lease.spec.renewTime !== this.#observed.renewTime) this.#observed = { renewTime: lease.spec.renewTime, at: Date.now() };
+      const durationMs = (lease.spec.leaseDurationSeconds ?? 15) * 1000;
+      if (Date.now() - this.#observed.at < durationMs) return false;
+    }
+    const taking = holder !== this.#o.identity;
+    lease.spec = {
+      ...lease.spec,
+      ...spec,
+      ...(taking ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
+    };
+    return this.#write("PUT", this.#path(this.#o.name), lease);
+  }
+
+  async #write(method: "POST" | "PUT", path: string, body: unknown): Promise<boolean> {
+    try {
+      await this.#o.client.request(method, path, { body });
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && (error.status === 409 || error.status === 422)) return false;
+      throw error;
+    }
+  }
+}
