@@ -55,10 +55,15 @@ export class WorkQueue {
     this.#schedule(key, Date.now() + delayMs);
   }
 
-  /** Resolves when nothing is waiting or running. */
+  /** Resolves when nothing runs and nothing is due within a second (periodic requeues do not count). */
   idle(): Promise<void> {
-    if (this.#waiting.size === 0 && this.#processing.size === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    const soon = Date.now() + 1000;
+    return this.#processing.size === 0 && [...this.#waiting.values()].every((at) => at > soon);
   }
 
   stop(): void {
@@ -122,7 +127,7 @@ export class WorkQueue {
   }
 
   #notifyIdle(): void {
-    if (this.#waiting.size !== 0 || this.#processing.size !== 0) return;
+    if (!this.#isIdle()) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }

@@ -124,8 +124,11 @@ export async function createRestClient(kc: KubeConfig, userAgent = "wire-federat
           lines.on("line", (line) => {
             if (line.trim() !== "") onEvent(JSON.parse(line) as WatchEvent);
           });
+          const failed = (error: Error) => (signal.aborted ? resolve() : reject(error));
           lines.on("close", () => resolve());
-          response.on("error", (error) => (signal.aborted ? resolve() : reject(error)));
+          // readline re-emits its input's errors; unhandled they would crash the process.
+          lines.on("error", failed);
+          response.on("error", failed);
         });
       });
     },
