@@ -1,0 +1,101 @@
+// The Federation Ingress the operator produces, served by Debian's nginx: mutual TLS against
+// the CA bundle and the client certificate forwarded as X-SSL-Certificate.
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from "../../lib/certs/issue.ts";
+import { desired } from "../../operator/desired/desired.ts";
+import { EMPTY_REFERENCED } from "../../operator/desired/referenced.ts";
+import { config, peer } from "../../operator/testing/fixtures.ts";
+import { freePorts } from "../controlplane/ports.ts";
+import { startNginx, type NginxProcess } from "./nginx.ts";
+
+let nginx: NginxProcess;
+let upstream: http.Server;
+const seen: http.IncomingHttpHeaders[] = [];
+let trustedClient: IssuedCertificate, untrustedClient: IssuedCertificate, serverCaPem: string;
+let port: number;
+
+beforeAll(async () => {
+  const [serverCa, peerCa, strangerCa] = await Promise.all(["Server CA", "Peer CA", "Stranger CA"].map((commonName) => createCertificateAuthority({ commonName, validityDays: 30 })));
+  serverCaPem = serverCa!.certificatePem;
+  const serving = await issueCertificate({ ca: serverCa!, dnsNames: ["federator.a.example"], validityDays: 30 });
+  trustedClient = await issueCertificate({ ca: peerCa!, dnsNames: ["federator.b.example"], validityDays: 30 });
+  untrustedClient = await issueCertificate({ ca: strangerCa!, dnsNames: ["federator.b.example"], validityDays: 30 });
+
+  upstream = http.createServer((request, response) => {
+    seen.push(request.headers);
+    response.end(`upstream saw ${request.url}`);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const upstreamPort = (upstream.address() as AddressInfo).port;
+
+  const state = desired({
+    config: config(),
+    peers: [peer("b", { domain: "b.example", caBundle: { pem: peerCa!.certificatePem } })],
+    referenced: EMPTY_REFERENCED,
+    certificate: { ready: { type: "CertificateReady", status: "True", reason: "Valid", message: "" }, secrets: [{ name: "wire-tls", type: "kubernetes.io/tls", data: { "tls.crt": serving.chainPem, "tls.key": serving.privateKeyPem } }] },
+    rollout: undefined,
+    now: new Date(),
+    expiryWarningDays: 30,
+  });
+  const secrets = new Map(
+    state.objects
+      .filter((o) => o.kind === "Secret")
+      .map((o) => [`wire/${o.metadata.name}`, Object.fromEntries(Object.entries(o["data"] as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]))]),
+  );
+  [port] = (await freePorts(1)) as [number];
+  nginx = await startNginx({
+    ingress: state.objects.find((o) => o.kind === "Ingress")!,
+    secret: (name) => secrets.get(name),
+    upstream: () => `127.0.0.1:${upstreamPort}`,
+    listen: `127.0.0.1:${port}`,
+  });
+});
+
+afterAll(async () => {
+  await nginx?.stop();
+  upstream?.close();
+});
+
+function call(client: IssuedCertificate | undefined, path = "/federation/get-user"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      { host: "127.0.0.1", port, path, method: "POST", servername: "federator.a.example", ca: serverCaPem, ...(client ? { cert: client.chainPem, key: client.privateKeyPem } : {}) },
+      (response) => {
+        let body = "";
+        response.on("data", (c: Buffer) => (body += c.toString()));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on("error", reject);
+    request.end("{}");
+  });
+}
+
+describe("Federation Ingress on nginx", () => {
+  it("forwards a request with a trusted client certificate, and the certificate as X-SSL-Certificate", async () => {
+    const response = await call(trustedClient);
+    expect(response).toEqual({ status: 200, body: "upstream saw /federation/get-user" });
+    const header = seen.at(-1)?.["x-ssl-certificate"];
+    expect(typeof header).toBe("string");
+    expect(decodeURIComponent(header as string)).toBe(trustedClient.certificatePem.trim() + "\n");
+  });
+
+  it("refuses a client without a certificate", async () => {
+    const before = seen.length;
+    expect((await call(undefined)).status).toBe(400);
+    expect(seen.length).toBe(before);
+  });
+
+  it("refuses a client certificate from a CA that is not in the bundle", async () => {
+    const before = seen.length;
+    expect((await call(untrustedClient)).status).toBe(400);
+    expect(seen.length).toBe(before);
+  });
+
+  it("serves only /federation", async () => {
+    expect((await call(trustedClient, "/i/status")).status).toBe(404);
+  });
+});
