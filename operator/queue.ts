@@ -1,18 +1,19 @@
 // A work queue keyed by FederationConfig (controller-runtime's design): a key is queued at most
 // once however many events name it, is never processed by two workers at once, is retried with
-// per-key exponential backoff on failure, and runs at most once per `minIntervalMs` so that a
-// burst of peer changes becomes a handful of reconciles.
+// per-key exponential backoff on failure, and starts again no sooner than `minIntervalMs` or twice
+// its last duration after its last start, so a burst of peer changes to a large config becomes a
+// handful of reconciles while a small config still reacts within tens of milliseconds.
 export interface QueueOptions {
   readonly concurrency: number;
   /** Delay before a newly dirty key runs, to gather the rest of a burst. */
   readonly coalesceMs: number;
-  /** Least time between two starts of the same key. */
+  /** Least time between two starts of the same key (grows to twice the key's last reconcile time). */
   readonly minIntervalMs: number;
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { concurrency: 4, coalesceMs: 50, minIntervalMs: 500, baseBackoffMs: 200, maxBackoffMs: 300_000 };
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { concurrency: 4, coalesceMs: 20, minIntervalMs: 100, baseBackoffMs: 200, maxBackoffMs: 300_000 };
 
 export type ReconcileResult = { readonly requeueAfterMs?: number };
 export type Reconciler = (key: string) => Promise<ReconcileResult>;
@@ -33,6 +34,7 @@ export class WorkQueue {
   readonly #dirtyWhileProcessing = new Set<string>();
   readonly #failures = new Map<string, number>();
   readonly #lastStart = new Map<string, number>();
+  readonly #lastDuration = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #idleWaiters: (() => void)[] = [];
@@ -77,7 +79,8 @@ export class WorkQueue {
       this.#dirtyWhileProcessing.add(key);
       return;
     }
-    const earliest = Math.max(at, (this.#lastStart.get(key) ?? 0) + this.#options.minIntervalMs);
+    const spacing = Math.max(this.#options.minIntervalMs, 2 * (this.#lastDuration.get(key) ?? 0));
+    const earliest = Math.max(at, (this.#lastStart.get(key) ?? 0) + spacing);
     const current = this.#waiting.get(key);
     if (current === undefined || earliest < current) this.#waiting.set(key, earliest);
     this.#observer.onDepth?.(this.#waiting.size);
@@ -120,6 +123,7 @@ export class WorkQueue {
       retryAt = Date.now() + Math.min(this.#options.maxBackoffMs, this.#options.baseBackoffMs * 2 ** (failures - 1));
     } finally {
       this.#processing.delete(key);
+      this.#lastDuration.set(key, Date.now() - started);
     }
     if (this.#dirtyWhileProcessing.delete(key)) this.#schedule(key, Date.now());
     else if (retryAt !== undefined) this.#schedule(key, retryAt);

@@ -1,0 +1,188 @@
+// Two backends federating through real nginx mutual TLS and both federators, each configured by
+// its own operator on its own control plane. Assertions are on what crosses the wire.
+import https from "node:https";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
+import { waitFor } from "../support/wait-for.ts";
+import type { Backend } from "./backend.ts";
+import { peerFor, startEnvironment, type Environment } from "./environment.ts";
+
+export async function call(from: Backend, to: Backend, rpc = "get-user", body = `{"user":"${from.domain}"}`): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${from.federatorUrl}/rpc/${to.domain}/brig/${rpc}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  return { status: response.status, body: await response.text() };
+}
+
+/** A request straight to a backend's nginx, as a remote federator would send it, with any client certificate. */
+function viaIngress(to: Backend, client: { cert: string; key: string } | undefined, originDomain: string, serverCA: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      {
+        host: to.address,
+        port: to.ports.ingress,
+        method: "POST",
+        path: "/federation/brig/get-user",
+        servername: to.infraDomain,
+        ca: serverCA,
+        headers: { "wire-origin-domain": originDomain, "content-type": "application/json" },
+        ...(client ?? {}),
+      },
+      (response) => {
+        let body = "";
+        response.on("data", (c: Buffer) => (body += c.toString()));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on("error", reject);
+    request.end("{}");
+  });
+}
+
+const suspension = async (env: Environment, suspend: boolean) => {
+  const [configMap, peer] = peerFor(env.a, { suspend }) as [{ data: Record<string, string> }, object];
+  configMap.data["ca.crt"] = await env.a.publishedCA();
+  await env.b.apply(configMap, peer);
+};
+
+/**
+ * Times a suspension: from the start of `kubectl apply` and from its return (the API server has
+ * stored the change) until A's requests to B are refused by B.
+ */
+async function measureSuspension(env: Environment): Promise<{ fromApplyStart: number; fromStored: number }> {
+  await waitFor(async () => (await call(env.a, env.b)).status === 200, { description: "A→B works before suspension", timeoutMs: 20_000 });
+  const started = performance.now();
+  await suspension(env, true);
+  const stored = performance.now();
+  const denied = await waitFor(
+    async () => {
+      const response = await call(env.a, env.b);
+      return response.status !== 200 ? response : undefined;
+    },
+    { description: "B refuses A after A's peer is suspended", timeoutMs: 60_000, intervalMs: 10 },
+  );
+  const enforced = performance.now();
+  expect(denied.status).toBe(533);
+  expect(JSON.parse(denied.body)).toMatchObject({ label: "federation-remote-error" });
+  expect(denied.body).toMatch(/federation-denied/);
+  await suspension(env, false);
+  await waitFor(async () => (await call(env.a, env.b)).status === 200, { description: "A→B works again after resuming", timeoutMs: 60_000, intervalMs: 50 });
+  return { fromApplyStart: enforced - started, fromStored: enforced - stored };
+}
+
+const describeFigure = (mode: string, t: { fromApplyStart: number; fromStored: number }) =>
+  `[figure] ${mode}: suspend FederationPeer → first denial by B: ${t.fromStored.toFixed(0)} ms after the API server stored it (${t.fromApplyStart.toFixed(0)} ms including kubectl)`;
+
+describe("two federating backends (Watch mode)", () => {
+  let env: Environment;
+  beforeAll(async () => {
+    env = await startEnvironment({ reload: "Watch" });
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it("carries A→B and B→A requests through nginx mutual TLS and both federators", async () => {
+    const ab = await waitFor(async () => {
+      const response = await call(env.a, env.b, "get-user", '{"qualified_id":{"id":"u1","domain":"b.example"}}');
+      return response.status === 200 ? response : undefined;
+    }, { description: "A→B succeeds", timeoutMs: 20_000 });
+    const seen = env.b.components.brig.requests.at(-1)!;
+    expect(seen.path).toBe("/federation/get-user");
+    expect(seen.method).toBe("POST");
+    expect(seen.headers["wire-origin-domain"]).toBe("a.example");
+    expect(seen.body.toString()).toBe('{"qualified_id":{"id":"u1","domain":"b.example"}}');
+    expect(JSON.parse(ab.body)).toMatchObject({ component: "brig", path: "/federation/get-user" });
+
+    await waitFor(async () => (await call(env.b, env.a, "search-users")).status === 200, { description: "B→A succeeds", timeoutMs: 20_000 });
+    expect(env.a.components.brig.requests.at(-1)!.headers["wire-origin-domain"]).toBe("b.example");
+  });
+
+  it("enforces a suspension within a second and lifts it again", async () => {
+    const timing = await measureSuspension(env);
+    console.log(describeFigure("Watch mode", timing));
+    expect(timing.fromStored).toBeLessThan(1000);
+  });
+
+  it("refuses at nginx a client certificate from an untrusted CA", async () => {
+    const stranger = await createCertificateAuthority({ commonName: "Stranger CA", validityDays: 10 });
+    const leaf = await issueCertificate({ ca: stranger, dnsNames: ["federator.a.example"], validityDays: 10 });
+    const before = env.b.components.brig.requests.length;
+    const response = await viaIngress(env.b, { cert: leaf.chainPem, key: leaf.privateKeyPem }, "a.example", await env.b.publishedCA());
+    expect(response.status).toBe(400);
+    expect(response.body).toMatch(/SSL certificate error|certificate/i);
+    expect(env.b.components.brig.requests.length).toBe(before);
+  });
+
+  it("refuses at B's federator a trusted certificate for the wrong infra domain (authentication-failure)", async () => {
+    // A's CA is trusted by B; a certificate it signs for another name must still be refused.
+    const caSecret = await env.a.get("Secret", "wire-selfsigned-ca");
+    const data = (caSecret?.["data"] ?? {}) as Record<string, string>;
+    const aCA: CertificateAuthority = { certificatePem: Buffer.from(data["tls.crt"]!, "base64").toString(), privateKeyPem: Buffer.from(data["tls.key"]!, "base64").toString() };
+    const wrong = await issueCertificate({ ca: aCA, dnsNames: ["federator.elsewhere.example"], validityDays: 10 });
+    const before = env.b.components.brig.requests.length;
+    const response = await viaIngress(env.b, { cert: wrong.chainPem, key: wrong.privateKeyPem }, "a.example", await env.b.publishedCA());
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure" });
+    expect(env.b.components.brig.requests.length).toBe(before);
+  });
+
+  it("keeps A↔B traffic working beside a peer with a broken CA, and reports that peer", async () => {
+    await env.a.apply({
+      apiVersion: "federation.wire.com/v1alpha1",
+      kind: "FederationPeer",
+      metadata: { name: "broken" },
+      spec: { domain: "c.example", caBundle: { pem: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n" } },
+    });
+    const broken = await waitFor(async () => {
+      const peer = await env.a.get("FederationPeer", "broken");
+      const conditions = ((peer?.["status"] as { conditions?: { type: string; status: string; message: string }[] } | undefined)?.conditions ?? []);
+      return conditions.find((c) => c.type === "CAValid" && c.status === "False");
+    }, { description: "the broken peer's status", timeoutMs: 20_000 });
+    expect(broken.message).toMatch(/cannot be parsed/);
+    const table = await env.a.kubectl(["get", "fp", "-n", "wire"]);
+    expect(table.stdout).toMatch(/broken\s+c\.example\s+no_search\s+False/);
+    expect((await call(env.a, env.b)).status).toBe(200);
+    expect((await call(env.b, env.a)).status).toBe(200);
+  });
+
+  it("rotates B's own certificate under continuous A→B traffic without a failed request", async () => {
+    const before = ((await env.b.get("Secret", "wire-tls"))?.["data"] as Record<string, string>)["tls.crt"];
+    let stop = false;
+    const failures: string[] = [];
+    let sent = 0;
+    const traffic = (async () => {
+      while (!stop) {
+        const response = await call(env.a, env.b).catch((error: unknown) => ({ status: 0, body: String(error) }));
+        sent++;
+        if (response.status !== 200) failures.push(`${response.status} ${response.body.slice(0, 200)}`);
+      }
+    })();
+    await waitFor(() => sent > 20, { description: "traffic flowing", timeoutMs: 10_000 });
+    // A different lifetime makes B's operator renew at once (as it does at 2/3 of the lifetime).
+    const config = (await env.b.get("FederationConfig", "wire"))!;
+    const spec = config["spec"] as { certificate: unknown };
+    await env.b.apply({ apiVersion: "federation.wire.com/v1alpha1", kind: "FederationConfig", metadata: { name: "wire" }, spec: { ...spec, certificate: { selfSigned: { duration: "2159h" } } } });
+    await waitFor(async () => ((await env.b.get("Secret", "wire-tls"))?.["data"] as Record<string, string>)["tls.crt"] !== before, { description: "B's certificate renewed", timeoutMs: 20_000 });
+    const renewedAt = sent;
+    await waitFor(() => sent > renewedAt + 100, { description: "100 more requests after the renewal", timeoutMs: 30_000 });
+    stop = true;
+    await traffic;
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(120);
+  });
+});
+
+describe("two federating backends (Files mode)", () => {
+  let env: Environment;
+  beforeAll(async () => {
+    env = await startEnvironment({ reload: "Files" });
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it("enforces a suspension through kubelet-style volume swaps", async () => {
+    const timing = await measureSuspension(env);
+    console.log(describeFigure("Files mode (volumes projected at once; a real kubelet adds its sync period, about a minute)", timing));
+    expect(timing.fromStored).toBeLessThan(5000);
+  });
+});
