@@ -55,10 +55,12 @@ export async function startNginx(input: Omit<RenderInput, "dir">): Promise<Nginx
     },
     { description: `nginx listening on ${input.listen}`, timeoutMs: 10_000, intervalMs: 20 },
   );
+  let stopped = false;
   return {
     prefix,
     errorLog,
     async reload(next) {
+      if (stopped) return;
       const before = (errorLog().match(/start worker process/g) ?? []).length;
       write(prefix, next);
       check(prefix);
@@ -66,6 +68,7 @@ export async function startNginx(input: Omit<RenderInput, "dir">): Promise<Nginx
       await waitFor(() => (errorLog().match(/start worker process/g) ?? []).length > before, { description: "nginx reloaded", timeoutMs: 10_000, intervalMs: 20 });
     },
     async stop() {
+      stopped = true;
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGQUIT");
