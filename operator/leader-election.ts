@@ -20,6 +20,9 @@ interface Lease {
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
+/** How soon a leader retries a renewal that failed. */
+const RETRY_MS = 1_000;
+
 const microTime = (date: Date) => date.toISOString().replace("Z", "000Z");
 
 export class LeaderElector {
@@ -27,6 +30,8 @@ export class LeaderElector {
   #leading = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When our last successful acquire or renew returned (our clock). */
+  #renewedAt = 0;
   /** When we last saw the lease change while someone else held it (our clock, not theirs). */
   #observed: { renewTime: string | undefined; at: number } = { renewTime: undefined, at: 0 };
 
@@ -45,23 +50,34 @@ export class LeaderElector {
   run(onStarted: () => void, onStopped: () => void): void {
     const tick = async () => {
       if (this.#stopped) return;
-      const won = await this.#tryAcquireOrRenew().catch((error: unknown) => {
-        this.#o.log.warn({ err: error }, "leader election: lease update failed");
-        return false;
-      });
-      if (won && !this.#leading) {
+      const outcome = await this.#tryAcquireOrRenew().then(
+        (won) => (won ? "won" : "lost"),
+        (error: unknown) => {
+          this.#o.log.warn({ err: error }, "leader election: lease update failed");
+          return "failed" as const;
+        },
+      );
+      if (outcome === "won") this.#renewedAt = Date.now();
+      if (outcome === "won" && !this.#leading) {
         this.#leading = true;
         this.#o.log.info({ identity: this.#o.identity, lease: this.#o.name }, "became leader");
         onStarted();
-      } else if (!won && this.#leading) {
+      } else if (this.#leading && (outcome === "lost" || Date.now() - this.#renewedAt >= this.#renewDeadlineMs())) {
+        // A failed update (API server unreachable) is retried until the renew deadline, as in
+        // client-go; it ends before the lease does, so no other candidate can lead meanwhile.
         this.#leading = false;
         this.#o.log.warn({ identity: this.#o.identity }, "lost leadership");
         onStopped();
         return;
       }
-      this.#timer = setTimeout(() => void tick(), this.#o.renewMs);
+      const retrying = this.#leading && outcome === "failed";
+      this.#timer = setTimeout(() => void tick(), retrying ? Math.min(this.#o.renewMs, RETRY_MS) : this.#o.renewMs);
     };
     void tick();
+  }
+
+  #renewDeadlineMs(): number {
+    return (this.#o.leaseMs * 2) / 3;
   }
 
   /** Gives the lease up so a standby can take over at once (graceful shutdown). */
