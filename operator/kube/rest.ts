@@ -61,6 +61,8 @@ function apiError(status: number, text: string): KubeApiError {
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** A request that hangs (rather than failing) must not stall a reconcile or a lease renewal forever. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function createRestClient(kc: KubeConfig, userAgent = "wire-federation-operator"): Promise<RestClient> {
   const cluster = kc.getCurrentCluster();
@@ -93,6 +95,7 @@ export async function createRestClient(kc: KubeConfig, userAgent = "wire-federat
     request(method, path, options = {}) {
       return new Promise((resolve, reject) => {
         const request = open(method, path, options);
+        request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new KubeApiError(504, "Timeout", `${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
         request.on("error", reject);
         request.on("response", (response) => {
           const chunks: Buffer[] = [];
@@ -111,6 +114,9 @@ export async function createRestClient(kc: KubeConfig, userAgent = "wire-federat
     watch(path, query, onEvent, signal) {
       return new Promise((resolve, reject) => {
         const request = open("GET", path, { query: { ...query, watch: true }, signal });
+        // Watches end on the server's timeoutSeconds (at most 6 minutes) or carry bookmarks; a
+        // silent connection past that is dead, and the informer re-watches.
+        request.setTimeout(420_000, () => request.destroy(new KubeApiError(504, "Timeout", `watch ${path}: connection silent for 7 minutes`)));
         request.on("error", (error) => (signal.aborted ? resolve() : reject(error)));
         request.on("response", (response) => {
           const status = response.statusCode ?? 0;
