@@ -5,6 +5,8 @@ import { FederationConfig, FederationPeer, type FederationConfigStatus, type Fed
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
 import type { Logger } from "../lib/log.ts";
 import { assignPeer } from "./assignment.ts";
+import type { CertManagerView } from "./certificates/cert-manager.ts";
+import { CertManagerWatch } from "./certificates/cert-manager-watch.ts";
 import type { CertificateManager } from "./certificates/own-certificate.ts";
 import { mergeConditions, transitions, type ConditionInput } from "./desired/conditions.ts";
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
@@ -51,6 +53,7 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #namespaces = new Map<string, NamespaceInformers>();
   readonly #referenced: ReferencedWatch;
+  readonly #certManager: CertManagerWatch;
   readonly #events: EventRecorder;
   #resync: NodeJS.Timeout | undefined;
 
@@ -58,6 +61,11 @@ export class Controller {
     this.#o = options;
     this.#events = createEventRecorder(options.client, FIELD_MANAGER, options.log);
     this.#referenced = new ReferencedWatch(options.client, options.log, (namespace) => this.#enqueueNamespace(namespace));
+    this.#certManager = new CertManagerWatch(options.client, options.log, `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`, (namespace, object) => {
+      const config = object?.metadata.labels?.[CONFIG_LABEL];
+      if (config !== undefined) this.#queue.add(`${namespace}/${config}`);
+      else this.#enqueueNamespace(namespace);
+    });
     this.#queue = new WorkQueue((key) => this.#reconcileKey(key), options.queue, {
       onDepth: (depth) => options.metrics.queueDepth.set(depth),
       onResult: (key, outcome, ms, error) => {
@@ -116,6 +124,7 @@ export class Controller {
     clearInterval(this.#resync);
     this.#queue.stop();
     this.#referenced.stop();
+    this.#certManager.stop();
     for (const set of this.#namespaces.values()) for (const i of [set.configs, set.peers, ...set.owned.values()]) i.stop();
   }
 
@@ -130,6 +139,9 @@ export class Controller {
     const [namespace = "", name = ""] = key.split("/");
     const set = this.#namespaces.get(namespace);
     if (set === undefined) return {};
+    // The config informer's first list queues keys before the other caches are filled; deciding on
+    // a half-empty cache would, e.g., mint a new selfSigned CA although its Secret exists.
+    await Promise.all([set.configs, set.peers, ...set.owned.values()].map((i) => i.waitForSync()));
     if (name === ORPHANS) return this.#reconcileOrphans(set);
     const live = set.configs.get(name);
     if (live === undefined) return {}; // deleted: the garbage collector removes its outputs
@@ -187,6 +199,7 @@ export class Controller {
       owned: (name) => owned("Secret", name),
       referenced: (kind, name) => this.#referenced.get(kind, namespace, name),
       now,
+      ...(config.spec.certificate.certManager ? { certManager: await this.#certManagerView(namespace) } : {}),
     });
     const deployment = owned("Deployment", `${config.metadata.name}-federator`);
     const state = desired({
@@ -204,6 +217,18 @@ export class Controller {
     await this.#writeStatuses(set, live, config, state, ingressProblem);
     this.#recordPeerMetrics(namespace, config.metadata.name, state);
     return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
+  }
+
+  /** Certificates are watched only where a config asks for cert-manager, and only if it is installed. */
+  async #certManagerView(namespace: string): Promise<CertManagerView> {
+    const installed = await this.#certManager.installed();
+    if (installed) await this.#certManager.track(namespace);
+    return { installed, certificate: (name) => this.#certManager.get(namespace, name) };
+  }
+
+  #live(set: NamespaceInformers, namespace: string, kind: string, name: string): KubeObject | undefined {
+    if (kind === "Certificate") return this.#certManager.get(namespace, name);
+    return set.owned.get(kind as KindName)?.get(name);
   }
 
   async #gatherReferenced(namespace: string, config: FederationConfig, peers: readonly FederationPeer[]): Promise<ReferencedData> {
@@ -242,7 +267,7 @@ export class Controller {
     let ingressProblem: string | undefined;
     const results = await Promise.allSettled(
       state.objects.map(async (object) => {
-        const outcome = await applyObject(this.#o.client, object, set.owned.get(object.kind as KindName)?.get(object.metadata.name));
+        const outcome = await applyObject(this.#o.client, object, this.#live(set, object.metadata.namespace ?? "", object.kind, object.metadata.name));
         if (outcome === "applied") {
           this.#o.metrics.writes.inc({ kind: object.kind, operation: "apply" });
           this.#o.log.info({ config: config.metadata.name, object: objectKey(object) }, "applied");
@@ -266,7 +291,10 @@ export class Controller {
 
   async #pruneOutputs(set: NamespaceInformers, config: string, state: DesiredState): Promise<void> {
     const wanted = new Set(state.objects.map(objectKey));
-    for (const [kind, informer] of set.owned) {
+    const namespace = state.objects[0]?.metadata.namespace ?? "";
+    // A config that left certManager mode must not leave cert-manager writing its Secret.
+    const certificates: [KindName, { list(): KubeObject[] }] = ["Certificate", { list: () => this.#certManager.list(namespace) }];
+    for (const [kind, informer] of [...set.owned, certificates]) {
       for (const object of informer.list()) {
         if (object.metadata.labels?.[CONFIG_LABEL] !== config || wanted.has(objectKey({ kind, metadata: object.metadata }))) continue;
         await deleteObject(this.#o.client, { kind, metadata: object.metadata });

@@ -16,7 +16,8 @@ const USAGE = `usage: node operator/main.ts [options]
   --leader-elect=false              run without leader election (one replica only)
   --lease-seconds N                 lease duration (default 15)
   --listen HOST:PORT                /healthz, /readyz, /metrics (default 0.0.0.0:8080)
-  --identity NAME                   leader election identity (default: $POD_NAME or the host name)`;
+  --identity NAME                   leader election identity (default: $POD_NAME or the host name)
+  --ca-expiry-warning-days N        a peer's CA expiring within N days sets ExpiringSoon and a Warning Event (default 30)`;
 
 function options() {
   const { values } = parseArgs({
@@ -28,6 +29,7 @@ function options() {
       "lease-seconds": { type: "string", default: "15" },
       listen: { type: "string", default: "0.0.0.0:8080" },
       identity: { type: "string" },
+      "ca-expiry-warning-days": { type: "string", default: "30" },
       help: { type: "boolean" },
     },
   });
@@ -37,6 +39,8 @@ function options() {
   }
   const namespaces = (values.namespaces ?? process.env["POD_NAMESPACE"] ?? "").split(",").map((n) => n.trim()).filter(Boolean);
   if (namespaces.length === 0) throw new Error(`no namespace to watch: pass --namespaces or set POD_NAMESPACE\n${USAGE}`);
+  const expiryWarningDays = Number(values["ca-expiry-warning-days"]);
+  if (!Number.isFinite(expiryWarningDays) || expiryWarningDays < 0) throw new Error(`--ca-expiry-warning-days must be a number of days >= 0 (got ${values["ca-expiry-warning-days"]})\n${USAGE}`);
   const [host = "0.0.0.0", port = "8080"] = values.listen.split(/:(?=[0-9]+$)/);
   return {
     kubeconfig: values.kubeconfig ?? process.env["KUBECONFIG"],
@@ -47,6 +51,7 @@ function options() {
     host,
     port: Number(port),
     identity: values.identity ?? process.env["POD_NAME"] ?? `${hostname()}-${process.pid}`,
+    expiryWarningDays,
   };
 }
 
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   const o = options();
   const client = await createRestClient(loadKubeConfig(o.kubeconfig));
   const metrics = createOperatorMetrics();
-  const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager() });
+  const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays });
   let synced = false;
   const server = await startHttpServer(o.host, o.port, metrics.registry, { ready: () => synced || !elector?.leading });
   log.info({ listen: `${o.host}:${server.address() && typeof server.address() === "object" ? (server.address() as { port: number }).port : o.port}`, namespaces: o.namespaces, identity: o.identity }, "operator starting");

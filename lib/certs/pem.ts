@@ -44,6 +44,9 @@ export function describeCertificate(x509: X509Certificate): ParsedCertificate {
   };
 }
 
+// DER starts with a SEQUENCE tag; any control character other than whitespace means it is not text.
+const looksBinary = (text: string) => text.startsWith("0\u0082") || /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text);
+
 /** Parses every certificate of a PEM bundle; refuses the whole bundle at the first bad block. */
 export function parseCertificateBundle(text: string): PemResult {
   if (text.trim() === "") return { ok: false, problem: { reason: "Empty", message: "the bundle is empty" } };
@@ -54,7 +57,9 @@ export function parseCertificateBundle(text: string): PemResult {
       ok: false,
       problem: truncated
         ? { reason: "Truncated", message: "a PEM block has a BEGIN line but no matching END line" }
-        : { reason: "NotPem", message: "no PEM block found (expected -----BEGIN CERTIFICATE-----)" },
+        : looksBinary(text)
+          ? { reason: "NotPem", message: "the data is binary (DER?), not PEM; convert it with openssl x509 -inform der -outform pem" }
+          : { reason: "NotPem", message: "no PEM block found (expected -----BEGIN CERTIFICATE-----)" },
     };
   }
   const lastEnd = (blocks.at(-1)?.index ?? 0) + (blocks.at(-1)?.[0].length ?? 0);

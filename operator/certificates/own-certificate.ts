@@ -1,10 +1,13 @@
 // This backend's own certificate, in the one mode its FederationConfig chose. The result feeds
-// desired(): the Secrets to write (selfSigned), the CertificateReady condition and when to look again.
+// desired(): the Secrets (selfSigned) or the cert-manager Certificate (certManager) to write, the
+// CertificateReady condition and when to look again.
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
-import { parseCertificateBundle } from "../../lib/certs/pem.ts";
+import { isSelfSigned } from "../../lib/certs/chain.ts";
+import { checkServingCertificate } from "../../lib/certs/serving-certificate.ts";
 import type { OwnCertificate } from "../desired/desired.ts";
 import type { KubeObject } from "../desired/objects.ts";
 import type { ReferencedKind } from "../kube/referenced-watch.ts";
+import { fromCertManager, type CertManagerView } from "./cert-manager.ts";
 import { selfSigned, type SelfSignedMaterial } from "./self-signed.ts";
 
 export interface CertificateContext {
@@ -14,6 +17,8 @@ export interface CertificateContext {
   /** Objects the config references (watched by name). */
   readonly referenced: (kind: ReferencedKind, name: string) => KubeObject | undefined;
   readonly now: Date;
+  /** certManager mode only: whether the cluster serves cert-manager's API, and the live Certificate. */
+  readonly certManager?: CertManagerView;
 }
 
 export interface EnsuredCertificate extends OwnCertificate {
@@ -32,30 +37,39 @@ export const secretData = (object: KubeObject | undefined): Record<string, strin
     ? undefined
     : Object.fromEntries(Object.entries((object["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 
-const notReady = (reason: string, message: string): EnsuredCertificate => ({
+export const notReady = (reason: string, message: string): EnsuredCertificate => ({
   ready: { type: "CertificateReady", status: "False", reason, message },
   secrets: [],
 });
 
-/** secretRef: a kubernetes.io/tls Secret the user (or their cert-manager) keeps. */
-function fromSecret(context: CertificateContext, name: string): EnsuredCertificate {
+const DAY_MS = 86_400_000;
+
+/** A kubernetes.io/tls Secret someone else keeps (the user, or cert-manager): is it fit for federation? */
+export function fromTlsSecret(context: CertificateContext, name: string, source: string): EnsuredCertificate {
+  const { infraDomain } = context.config.spec;
   const data = secretData(context.referenced("Secret", name));
-  if (data === undefined) return notReady("SecretNotFound", `Secret ${name} (spec.certificate.secretRef) not found; create a kubernetes.io/tls Secret for ${context.config.spec.infraDomain}`);
-  const crt = data["tls.crt"];
-  if (crt === undefined || data["tls.key"] === undefined) return notReady("SecretIncomplete", `Secret ${name} needs both tls.crt and tls.key`);
-  const parsed = parseCertificateBundle(crt);
-  if (!parsed.ok) return notReady("InvalidCertificate", `Secret ${name} tls.crt: ${parsed.problem.message}`);
-  const leaf = parsed.certificates[0]!;
-  if (!leaf.x509.checkHost(context.config.spec.infraDomain)) {
-    return notReady("NameMismatch", `the certificate in Secret ${name} does not cover ${context.config.spec.infraDomain} (subject ${leaf.subject}); issue one with that DNS name`);
+  if (data === undefined) return notReady("SecretNotFound", `${source} not found; create a kubernetes.io/tls Secret for ${infraDomain}`);
+  const certificatePem = data["tls.crt"];
+  const privateKeyPem = data["tls.key"];
+  if (certificatePem === undefined || privateKeyPem === undefined) {
+    const missing = [certificatePem === undefined ? "tls.crt" : undefined, privateKeyPem === undefined ? "tls.key" : undefined].filter(Boolean).join(" and ");
+    return notReady("SecretIncomplete", `${source} has no ${missing}; a kubernetes.io/tls Secret needs both tls.crt and tls.key`);
   }
-  if (leaf.notAfter <= context.now) return notReady("Expired", `the certificate in Secret ${name} expired on ${leaf.notAfter.toISOString()}; renew it`);
-  const untilExpiry = leaf.notAfter.getTime() - context.now.getTime();
+  const checked = checkServingCertificate({ certificatePem, privateKeyPem, caPem: data["ca.crt"], infraDomain, now: context.now });
+  // Look again when the certificate may have changed meaning: a day at most, or at expiry.
+  if (!checked.ok) return { ...notReady(checked.reason, `${source}: ${checked.message}`), requeueAfterMs: checked.reason === "NotYetValid" ? 60_000 : DAY_MS };
+  const untilExpiry = checked.notAfter.getTime() - context.now.getTime();
+  const intermediates = checked.chain.slice(1).filter((c) => !isSelfSigned(c)).length;
   return {
-    ready: { type: "CertificateReady", status: "True", reason: "Valid", message: `Secret ${name} holds a certificate for ${context.config.spec.infraDomain}, valid until ${leaf.notAfter.toISOString()}` },
-    notAfter: leaf.notAfter,
+    ready: {
+      type: "CertificateReady",
+      status: "True",
+      reason: "Valid",
+      message: `${source} holds a certificate for ${infraDomain} with ${intermediates} intermediate(s), valid until ${checked.notAfter.toISOString()}`,
+    },
+    notAfter: checked.notAfter,
     secrets: [],
-    requeueAfterMs: Math.max(1000, Math.min(untilExpiry, 24 * 3_600_000)),
+    requeueAfterMs: Math.max(1000, Math.min(untilExpiry, DAY_MS)),
   };
 }
 
@@ -71,9 +85,9 @@ export function createCertificateManager(): CertificateManager {
     },
     async ensure(context) {
       const { certificate } = context.config.spec;
-      if (certificate.secretRef) return fromSecret(context, certificate.secretRef.name);
+      if (certificate.secretRef) return fromTlsSecret(context, certificate.secretRef.name, `Secret ${certificate.secretRef.name} (spec.certificate.secretRef)`);
       if (certificate.selfSigned) return selfSigned(context, issued);
-      return notReady("CertManagerNotSupported", "certManager mode is not implemented by this operator version; use secretRef or selfSigned");
+      return fromCertManager(context);
     },
   };
 }

@@ -80,6 +80,19 @@ describe("selfSigned certificates", () => {
   });
 });
 
+describe("selfSigned certificates with a short duration", () => {
+  it("issues a 30s leaf that is valid now and renews it before it expires", async () => {
+    const now = new Date();
+    const result = await createCertificateManager().ensure({ config: config({ certificate: { selfSigned: { duration: "30s" } } }), owned: () => undefined, referenced: () => undefined, now });
+    const leaf = leafOf(result);
+    expect(leaf.notAfter.getTime() - leaf.notBefore.getTime()).toBe(30_000);
+    expect(leaf.notBefore.getTime()).toBeLessThanOrEqual(now.getTime());
+    expect(leaf.notAfter.getTime()).toBeGreaterThan(now.getTime() + 25_000);
+    expect(result.requeueAfterMs).toBeGreaterThan(10_000);
+    expect(now.getTime() + result.requeueAfterMs!).toBeLessThan(leaf.notAfter.getTime());
+  });
+});
+
 describe("secretRef certificates", () => {
   it("reports a missing Secret with what to do", async () => {
     const fc = config({ certificate: { secretRef: { name: "wire-cert" } } });

@@ -38,7 +38,8 @@ export function renewalTime(leaf: ParsedCertificate, ca: CertificateAuthority, i
   const caCert = parseCertificateBundle(ca.certificatePem);
   const issuedByCA = caCert.ok && caCert.certificates[0] !== undefined && leaf.x509.checkIssued(caCert.certificates[0].x509) && leaf.x509.verify(caCert.certificates[0].x509.publicKey);
   const actualLifetime = leaf.notAfter.getTime() - leaf.notBefore.getTime();
-  const fits = issuedByCA && leaf.x509.checkHost(infraDomain) !== undefined && Math.abs(actualLifetime - lifetimeMs) <= 10 * 60_000;
+  // X.509 times have one-second resolution.
+  const fits = issuedByCA && leaf.x509.checkHost(infraDomain) !== undefined && Math.abs(actualLifetime - lifetimeMs) <= 2000;
   if (!fits) return new Date(0);
   return new Date(leaf.notBefore.getTime() + (actualLifetime * 2) / 3);
 }
@@ -59,7 +60,9 @@ export async function selfSigned(context: CertificateContext, issued: Map<string
     .sort((a, b) => b.leaf.notBefore.getTime() - a.leaf.notBefore.getTime());
   let leaf = candidates[0];
   if (leaf === undefined || renewalTime(leaf.leaf, ca, config.spec.infraDomain, lifetimeMs) <= now) {
-    const fresh = await issueCertificate({ ca, dnsNames: [config.spec.infraDomain], validityDays: lifetimeMs / DAY_MS, notBefore: new Date(now.getTime() - 5 * 60_000) });
+    // Backdating absorbs clock skew, but must stay a small part of a short lifetime.
+    const backdateMs = Math.min(5 * 60_000, Math.floor(lifetimeMs / 10 / 1000) * 1000);
+    const fresh = await issueCertificate({ ca, dnsNames: [config.spec.infraDomain], validityDays: lifetimeMs / DAY_MS, notBefore: new Date(Math.floor((now.getTime() - backdateMs) / 1000) * 1000) });
     leaf = readLeaf({ "tls.crt": fresh.chainPem, "tls.key": fresh.privateKeyPem })!;
   }
   issued.set(config.metadata.uid ?? config.metadata.name, { ca, leaf: { chainPem: leaf.chainPem, privateKeyPem: leaf.privateKeyPem } });

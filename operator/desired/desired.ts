@@ -21,6 +21,8 @@ export interface OwnCertificate {
   readonly secrets: readonly { readonly name: string; readonly type: string; readonly data: Readonly<Record<string, string>> }[];
   /** CA certificate(s) to publish for remotes (selfSigned). */
   readonly publishedCA?: string;
+  /** Other objects the certificate mode owns (certManager: the cert-manager Certificate); desired() adds owner and labels. */
+  readonly objects?: readonly KubeObject[];
 }
 
 export interface FederatorRollout {
@@ -139,6 +141,7 @@ export function desired(input: DesiredInput): DesiredState {
     secret(meta(names.caBundle), "Opaque", { [CA_BUNDLE_KEY]: caBundle.pem }),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(names.federator), data: { [FEDERATOR_CONFIG_KEY]: federatorYaml } },
     ...input.certificate.secrets.map((s) => secret(meta(s.name), s.type, s.data)),
+    ...(input.certificate.objects ?? []).map((o) => ({ ...o, metadata: meta(o.metadata.name) })),
     ...(input.certificate.publishedCA === undefined
       ? []
       : [{ apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${config.metadata.name}${PUBLISHED_CA_SUFFIX}`), data: { [CA_BUNDLE_KEY]: input.certificate.publishedCA } }]),

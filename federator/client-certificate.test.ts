@@ -1,0 +1,84 @@
+import fc from "fast-check";
+import { X509Certificate } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { IssuedCertificate } from "../lib/certs/issue.ts";
+import { CertificateHeaderCache, certificateFromTlsSession, parseCertificateHeader, urlUnescape } from "./client-certificate.ts";
+import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
+
+let leaf: IssuedCertificate;
+beforeAll(async () => {
+  leaf = await federatorCertificate(await testCa(), "federator.a.example", "*.a.example");
+});
+
+describe("X-SSL-Certificate", () => {
+  it("yields the DNS names of an nginx-escaped certificate", () => {
+    const parsed = parseCertificateHeader(nginxEscape(leaf.certificatePem));
+    expect(parsed.ok && parsed.certificate.dnsNames).toEqual(["federator.a.example", "*.a.example"]);
+  });
+
+  it("accepts `+` for spaces in the PEM armour and keeps `+` in base64", () => {
+    const plus = encodeURIComponent(leaf.certificatePem).replace(/%20/g, "+");
+    const parsed = parseCertificateHeader(plus);
+    expect(parsed.ok && parsed.certificate.dnsNames).toEqual(["federator.a.example", "*.a.example"]);
+  });
+
+  it.each([
+    [undefined, "NoClientCertificate"],
+    ["", "NoClientCertificate"],
+    ["garbage", "CertificateParseError"],
+    ["%E0%A4%A", "CertificateParseError"],
+    [encodeURIComponent("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), "CertificateParseError"],
+  ])("refuses %j with %s", (value, kind) => {
+    const parsed = parseCertificateHeader(value);
+    expect(parsed.ok ? "accepted" : parsed.error.kind).toBe(kind);
+  });
+
+  it("refuses a chain: exactly one certificate is expected", () => {
+    const parsed = parseCertificateHeader(nginxEscape(leaf.chainPem));
+    expect(parsed).toEqual({ ok: false, error: { kind: "CertificateParseError", reason: "found multiple certificates" } });
+  });
+
+  it("never throws and only accepts real certificates (property)", () => {
+    fc.assert(
+      fc.property(fc.string(), (value) => {
+        const parsed = parseCertificateHeader(value);
+        expect(parsed.ok).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("survives corrupted certificates without throwing (property)", () => {
+    const escaped = nginxEscape(leaf.certificatePem);
+    fc.assert(
+      fc.property(fc.nat(escaped.length - 1), fc.string({ minLength: 1, maxLength: 1 }), (index, replacement) => {
+        const corrupted = escaped.slice(0, index) + replacement + escaped.slice(index + 1);
+        const parsed = parseCertificateHeader(corrupted);
+        if (parsed.ok) expect(Array.isArray(parsed.certificate.dnsNames)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("undoes any percent-encoding (property)", () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        expect(urlUnescape(encodeURIComponent(text))?.replace(/-----(BEGIN|END) /g, "")).toBe(text.replace(/-----(BEGIN|END)[ +]/g, ""));
+      }),
+    );
+  });
+
+  it("caches parse results per header value", () => {
+    const cache = new CertificateHeaderCache(2);
+    const value = nginxEscape(leaf.certificatePem);
+    expect(cache.parse(value)).toBe(cache.parse(value));
+  });
+});
+
+describe("TLS session certificate", () => {
+  it("reads the names of the peer certificate, and no certificate is no-client-certificate", () => {
+    const parsed = certificateFromTlsSession(new X509Certificate(leaf.certificatePem));
+    expect(parsed.ok && parsed.certificate.dnsNames).toEqual(["federator.a.example", "*.a.example"]);
+    expect(certificateFromTlsSession(undefined)).toEqual({ ok: false, error: { kind: "NoClientCertificate" } });
+  });
+});

@@ -1,0 +1,158 @@
+// Turns the federator's inputs (federator.yaml, own certificate and key, CA bundle) into one
+// immutable, validated snapshot. Every check happens here, before a snapshot can be applied, so a
+// bad reload is rejected as a whole and the last good snapshot stays.
+import { createHash, createPrivateKey } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { rootCertificates } from "node:tls";
+import { parse as parseYaml } from "yaml";
+import { FederatorConfig } from "../lib/api/federator-config.ts";
+import { describeProblems, parseWith } from "../lib/api/validation.ts";
+import { parseCertificateBundle } from "../lib/certs/pem.ts";
+
+/** The raw inputs, from files (Files mode) or from a ConfigMap and Secrets (Watch mode). */
+export interface Sources {
+  readonly configYaml: string;
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  readonly caBundlePem: string;
+}
+
+export interface TlsMaterial {
+  /** Our certificate followed by its intermediates, as presented to peers. */
+  readonly certificateChainPem: string;
+  readonly privateKeyPem: string;
+  /** The trust anchors peers are verified against (CA bundle, plus system roots if enabled). */
+  readonly trustedCaPems: readonly string[];
+  /** Changes exactly when any of the above changes; pooled sessions are keyed by it. */
+  readonly fingerprint: string;
+  readonly certificateNotAfter: Date;
+}
+
+export interface Snapshot {
+  readonly config: FederatorConfig;
+  readonly tls: TlsMaterial;
+  readonly loadedAt: Date;
+}
+
+export type SnapshotResult = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly reason: string };
+
+/** Where Files mode reads its inputs; `--tls-dir`/`--ca-dir` override the paths in the file. */
+export interface FileLocations {
+  readonly configFile: string;
+  readonly tlsDir?: string | undefined;
+  readonly caDir?: string | undefined;
+}
+
+function fail(reason: string): SnapshotResult {
+  return { ok: false, reason };
+}
+
+function parseConfig(yamlText: string): { ok: true; config: FederatorConfig } | { ok: false; reason: string } {
+  let document: unknown;
+  try {
+    document = parseYaml(yamlText);
+  } catch (error) {
+    return { ok: false, reason: `federator.yaml is not YAML: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const parsed = parseWith(FederatorConfig, document);
+  if (!parsed.ok) return { ok: false, reason: `federator.yaml is invalid: ${describeProblems(parsed.problems)}` };
+  return { ok: true, config: parsed.value };
+}
+
+function sha256(...parts: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\0");
+  return hash.digest("hex");
+}
+
+function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; tls: TlsMaterial } | { ok: false; reason: string } {
+  const chain = parseCertificateBundle(sources.certificatePem);
+  if (!chain.ok) return { ok: false, reason: `own certificate: ${chain.problem.message}` };
+  const leaf = chain.certificates[0];
+  if (leaf === undefined) return { ok: false, reason: "own certificate: no certificate" };
+  try {
+    const key = createPrivateKey(sources.privateKeyPem);
+    if (!leaf.x509.checkPrivateKey(key)) return { ok: false, reason: "own certificate: the private key does not belong to the certificate" };
+  } catch {
+    // The message could quote key bytes; say only what is wrong.
+    return { ok: false, reason: "own certificate: the private key cannot be parsed" };
+  }
+  // An empty bundle is a valid state (no peers yet): nothing verifies until peers arrive.
+  let caPems: string[] = [];
+  if (sources.caBundlePem.trim() !== "") {
+    const bundle = parseCertificateBundle(sources.caBundlePem);
+    if (!bundle.ok) return { ok: false, reason: `CA bundle: ${bundle.problem.message}` };
+    caPems = bundle.certificates.map((c) => c.pem);
+  }
+  const trustedCaPems = useSystemCAStore ? [...caPems, ...rootCertificates] : caPems;
+  const certificateChainPem = chain.certificates.map((c) => c.pem).join("");
+  return {
+    ok: true,
+    tls: {
+      certificateChainPem,
+      privateKeyPem: sources.privateKeyPem,
+      trustedCaPems,
+      fingerprint: sha256(certificateChainPem, sources.privateKeyPem, ...trustedCaPems),
+      certificateNotAfter: leaf.notAfter,
+    },
+  };
+}
+
+export function buildSnapshot(sources: Sources, now: Date = new Date()): SnapshotResult {
+  const config = parseConfig(sources.configYaml);
+  if (!config.ok) return fail(config.reason);
+  const tls = tlsMaterial(sources, config.config.tls.useSystemCAStore);
+  if (!tls.ok) return fail(tls.reason);
+  return { ok: true, snapshot: { config: config.config, tls: tls.tls, loadedAt: now } };
+}
+
+/** The files a config refers to, after `--tls-dir`/`--ca-dir` overrides. */
+export function tlsFiles(config: Pick<FederatorConfig, "tls">, locations: FileLocations): { certFile: string; keyFile: string; caBundleFile: string } {
+  return {
+    certFile: locations.tlsDir !== undefined ? join(locations.tlsDir, "tls.crt") : config.tls.certFile,
+    keyFile: locations.tlsDir !== undefined ? join(locations.tlsDir, "tls.key") : config.tls.keyFile,
+    caBundleFile: locations.caDir !== undefined ? join(locations.caDir, "ca.crt") : config.tls.caBundleFile,
+  };
+}
+
+/** The directories Files mode watches: where the config, certificate, key and bundle live. */
+export function watchedDirectories(config: Pick<FederatorConfig, "tls"> | undefined, locations: FileLocations): readonly string[] {
+  const dirs = new Set([dirname(locations.configFile)]);
+  if (locations.tlsDir !== undefined) dirs.add(locations.tlsDir);
+  if (locations.caDir !== undefined) dirs.add(locations.caDir);
+  if (config !== undefined) {
+    const files = tlsFiles(config, locations);
+    for (const file of [files.certFile, files.keyFile, files.caBundleFile]) dirs.add(dirname(file));
+  }
+  return [...dirs];
+}
+
+export type ReadResult = { readonly ok: true; readonly sources: Sources } | { readonly ok: false; readonly reason: string };
+
+/** Reads the inputs of Files mode; the config is read first because it names the other files. */
+export async function readSources(locations: FileLocations): Promise<ReadResult> {
+  const read = async (what: string, file: string): Promise<{ ok: true; text: string } | { ok: false; reason: string }> => {
+    try {
+      return { ok: true, text: await readFile(file, "utf8") };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      return { ok: false, reason: `${what} ${file} cannot be read (${code})` };
+    }
+  };
+  const configYaml = await read("config file", locations.configFile);
+  if (!configYaml.ok) return configYaml;
+  const config = parseConfig(configYaml.text);
+  if (!config.ok) return config;
+  const files = tlsFiles(config.config, locations);
+  const [cert, key, ca] = await Promise.all([read("certificate", files.certFile), read("private key", files.keyFile), read("CA bundle", files.caBundleFile)]);
+  if (!cert.ok) return cert;
+  if (!key.ok) return key;
+  if (!ca.ok) return ca;
+  return { ok: true, sources: { configYaml: configYaml.text, certificatePem: cert.text, privateKeyPem: key.text, caBundlePem: ca.text } };
+}
+
+/** A digest of the inputs: a reload whose inputs did not change is skipped. */
+export function sourcesDigest(sources: Sources): string {
+  return sha256(sources.configYaml, sources.certificatePem, sources.privateKeyPem, sources.caBundlePem);
+}

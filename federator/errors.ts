@@ -1,0 +1,118 @@
+// The error catalogue: every way the federator refuses or fails a request, with wire-server's
+// status, label and message (Federator.Validation, Federator.Discovery, Federator.Error.ServerError,
+// Wire.API.Federation.Error), so brig, galley and cargohold interpret our errors unchanged.
+
+export type FederatorError =
+  | { readonly kind: "InvalidEndpoint" }
+  | { readonly kind: "UnknownComponent"; readonly component: string }
+  | { readonly kind: "NoOriginDomain" }
+  | { readonly kind: "NoClientCertificate" }
+  | { readonly kind: "CertificateParseError"; readonly reason: string }
+  | { readonly kind: "DomainParseError"; readonly domain: string }
+  | { readonly kind: "AuthenticationFailure"; readonly hostnames: readonly string[]; readonly certificateNames: readonly string[] }
+  | { readonly kind: "FederationDenied"; readonly domain: string }
+  | { readonly kind: "SrvNotAvailable"; readonly srvName: string }
+  | { readonly kind: "DiscoveryFailure"; readonly srvName: string; readonly detail: string }
+  | { readonly kind: "RemoteTlsError"; readonly target: string; readonly path: string; readonly detail: string }
+  | { readonly kind: "RemoteConnectionRefused"; readonly target: string; readonly path: string; readonly detail: string }
+  | { readonly kind: "RemoteHttp2Error"; readonly target: string; readonly path: string; readonly detail: string }
+  | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
+  | { readonly kind: "RequestTooLarge"; readonly limit: number }
+  | { readonly kind: "ComponentUnavailable"; readonly component: string; readonly detail: string };
+
+export type ErrorKind = FederatorError["kind"];
+
+/** The JSON body of an error, as wai-utilities' `Network.Wai.Utilities.Error` encodes it. */
+export interface WireErrorBody {
+  readonly code: number;
+  readonly label: string;
+  readonly message: string;
+  readonly data?: { readonly type: "federation"; readonly domain: string; readonly path: string };
+  readonly inner?: WireErrorBody;
+}
+
+interface CatalogueEntry<K extends ErrorKind> {
+  readonly status: number;
+  readonly label: string;
+  readonly message: (error: Extract<FederatorError, { kind: K }>) => string;
+}
+
+type Catalogue = { readonly [K in ErrorKind]: CatalogueEntry<K> };
+
+export const CATALOGUE: Catalogue = {
+  InvalidEndpoint: { status: 403, label: "invalid-endpoint", message: () => "The requested endpoint does not exist" },
+  // wire-server labels this `unknown-component`; DESIGN §5.1 makes every bad path `invalid-endpoint`.
+  UnknownComponent: { status: 403, label: "invalid-endpoint", message: (e) => `No such component: ${e.component}` },
+  NoOriginDomain: { status: 403, label: "no-origin-domain", message: () => "No Wire-Origin-Domain header" },
+  NoClientCertificate: { status: 403, label: "no-client-certificate", message: () => "no client certificate provided" },
+  CertificateParseError: { status: 403, label: "certificate-parse-error", message: (e) => `certificate parse failure: ${e.reason}` },
+  DomainParseError: { status: 403, label: "domain-parse-error", message: (e) => `domain parse failure for [${e.domain}]` },
+  AuthenticationFailure: {
+    status: 403,
+    label: "authentication-failure",
+    message: (e) =>
+      `none of the domain names match the certificate, errors: discovered [${e.hostnames.join(", ")}], certificate names [${e.certificateNames.join(", ")}]`,
+  },
+  // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
+  FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },
+  SrvNotAvailable: { status: 422, label: "invalid-domain", message: (e) => `srv record not found: ${e.srvName}` },
+  DiscoveryFailure: { status: 400, label: "discovery-failure", message: (e) => `DNS error: ${e.srvName}` },
+  RemoteTlsError: { status: 525, label: "federation-tls-error", message: (e) => e.detail },
+  RemoteConnectionRefused: { status: 521, label: "federation-connection-refused", message: (e) => e.detail },
+  RemoteHttp2Error: { status: 533, label: "federation-http2-error", message: (e) => e.detail },
+  RemoteErrorResponse: { status: 533, label: "federation-remote-error", message: (e) => `A remote federator failed with status code: ${e.status}` },
+  RequestTooLarge: { status: 413, label: "request-too-large", message: (e) => `the request body exceeds the limit of ${e.limit} bytes` },
+  ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached: ${e.detail}` },
+};
+
+/** HTTP reason phrases of the non-standard statuses, as wire-server sends them. */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  521: "Remote Federator Connection Refused",
+  525: "SSL Handshake Failure",
+  533: "Unexpected Federation Response",
+};
+
+function entryOf<K extends ErrorKind>(error: Extract<FederatorError, { kind: K }>): CatalogueEntry<K> {
+  return CATALOGUE[error.kind as K];
+}
+
+export function statusOf(error: FederatorError): number {
+  return CATALOGUE[error.kind].status;
+}
+
+/** The remote's own error, when it sent one; otherwise its body as the message of an `unknown-error`. */
+function innerError(status: number, body: Buffer): WireErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    if (isWireErrorBody(parsed)) return parsed;
+  } catch {
+    // not JSON: fall through to unknown-error
+  }
+  return { code: status, label: "unknown-error", message: body.toString("utf8") };
+}
+
+export function isWireErrorBody(value: unknown): value is WireErrorBody {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v["code"] === "number" && typeof v["label"] === "string" && typeof v["message"] === "string";
+}
+
+export function errorBody(error: FederatorError): WireErrorBody {
+  const entry = entryOf(error);
+  const base = { code: entry.status, label: entry.label, message: entry.message(error) };
+  switch (error.kind) {
+    case "RemoteTlsError":
+    case "RemoteConnectionRefused":
+    case "RemoteHttp2Error":
+      return { ...base, data: { type: "federation", domain: error.target, path: error.path } };
+    case "RemoteErrorResponse":
+      return { ...base, data: { type: "federation", domain: error.target, path: error.path }, inner: innerError(error.status, error.body) };
+    default:
+      return base;
+  }
+}
+
+/** A short reason for logs and metrics; never includes certificate or body contents. */
+export function reasonOf(error: FederatorError): string {
+  return CATALOGUE[error.kind].label;
+}

@@ -1,0 +1,169 @@
+// The external server (remote federators reach it through the Federation Ingress, or directly in
+// Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
+import { randomUUID } from "node:crypto";
+import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
+import { createSecureServer, type Http2SecureServer } from "node:http2";
+import { isIP } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { declaredLength } from "./body.ts";
+import { canFederateWith, certificateMatchesAnyHost, remoteFor } from "./authorization.ts";
+import { certificateFromTlsSession, type CertificateResult } from "./client-certificate.ts";
+import type { TlsMaterial } from "./config.ts";
+import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { UNKNOWN_DOMAIN } from "./metrics.ts";
+import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
+import { parseExternalRoute, parseOriginDomainHeader } from "./routes.ts";
+import type { Runtime } from "./runtime.ts";
+
+/** Whether the client certificate comes from nginx's header or from our own TLS session. */
+export type CertificateSource = "header" | "tls";
+
+/**
+ * Answers with `error`, logs it once and counts it. `origin` labels metrics only once it is on the
+ * allow list (else anyone could mint label values); the log names whatever origin was claimed.
+ */
+function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, origin: string | undefined): void {
+  const status = statusOf(error);
+  rt.metrics.incoming.inc({ origin_domain: origin ?? UNKNOWN_DOMAIN, status: String(status) });
+  if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: origin ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
+  const claimed = header(request, "wire-origin-domain");
+  rt.log.warn({ direction: "ingress", domain: origin ?? claimed, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "ingress request refused");
+  sendError(request, response, error);
+}
+
+function header(request: AnyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The remote's IP: the TCP peer in Passthrough mode, else the first address nginx put in X-Forwarded-For. */
+export function originIp(source: CertificateSource, forwardedFor: string | undefined, peerAddress: string | undefined): string | undefined {
+  const candidates = source === "tls" ? [peerAddress ?? ""] : (forwardedFor ?? "").split(",");
+  for (const candidate of candidates) {
+    const trimmed = candidate.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+    const withoutPort = /^\[([^\]]+)\](:\d+)?$/.exec(trimmed)?.[1] ?? (/^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(trimmed)?.[1] ?? trimmed);
+    if (isIP(withoutPort) !== 0) return withoutPort;
+  }
+  return undefined;
+}
+
+/** Parsed peer certificates per TLS connection: an HTTP/2 session carries many requests. */
+const sessionCertificates = new WeakMap<object, CertificateResult>();
+
+function tlsSocketOf(request: AnyRequest): TLSSocket {
+  // HTTP/2 requests expose the connection through their session; HTTP/1.1 ones directly.
+  return ("stream" in request ? request.stream.session?.socket : request.socket) as TLSSocket;
+}
+
+function clientCertificate(rt: Runtime, request: AnyRequest, source: CertificateSource): CertificateResult {
+  if (source === "header") return rt.certificates.parse(request.headers["x-ssl-certificate"]);
+  const socket = tlsSocketOf(request);
+  const cached = sessionCertificates.get(socket);
+  if (cached !== undefined) return cached;
+  const parsed = certificateFromTlsSession(socket.getPeerX509Certificate?.());
+  sessionCertificates.set(socket, parsed);
+  return parsed;
+}
+
+/** The host names the origin may present: its pinned infraDomain, else every SRV target. */
+async function expectedHosts(rt: Runtime, config: FederatorConfig, origin: string): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; error: FederatorError }> {
+  const pin = remoteFor(config, origin)?.infraDomain ?? null;
+  if (pin !== null) return { ok: true, hosts: [pin] };
+  const discovered = await rt.discovery().discover(origin);
+  if (!discovered.ok) return discovered;
+  return { ok: true, hosts: discovered.targets.map((t) => t.host) };
+}
+
+/** What the component learns: Wire's four headers, plus the body's type and length. */
+function componentHeaders(request: AnyRequest, source: CertificateSource, origin: string, declared: number | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    "content-type": header(request, "content-type") ?? "application/json",
+    "wire-origin-domain": origin,
+    "request-id": header(request, "request-id") ?? randomUUID(),
+  };
+  const version = header(request, "x-wire-api-version");
+  if (version !== undefined) headers["x-wire-api-version"] = version;
+  const ip = originIp(source, header(request, "x-forwarded-for"), request.socket.remoteAddress);
+  if (ip !== undefined) headers["wire-origin-ip"] = ip;
+  if (declared !== undefined) headers["content-length"] = String(declared);
+  return headers;
+}
+
+async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, source: CertificateSource): Promise<void> {
+  const { config } = rt.snapshot();
+  // 1. The request line: POST /federation/:component/:rpc, no query string.
+  const route = parseExternalRoute(request.method, request.url);
+  if (!route.ok) return refuse(rt, request, response, route.error, undefined);
+  // 2. The origin domain and the client certificate.
+  const origin = parseOriginDomainHeader(request.headers["wire-origin-domain"]);
+  if (!origin.ok) return refuse(rt, request, response, origin.error, undefined);
+  const certificate = clientCertificate(rt, request, source);
+  if (!certificate.ok) return refuse(rt, request, response, certificate.error, undefined);
+  // 3. Strategy and allow list.
+  const allowed = canFederateWith(config, origin.value);
+  if (!allowed.ok) return refuse(rt, request, response, allowed.error, undefined);
+  // 4. Discovery of the origin's federator host names; one must be a name of the certificate.
+  const hosts = await expectedHosts(rt, config, origin.value);
+  if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
+  const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
+  if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
+  // 5. Forward to the component.
+  const declared = declaredLength(request.headers);
+  if (declared !== undefined && declared > config.limits.maxBodyBytes) return refuse(rt, request, response, { kind: "RequestTooLarge", limit: config.limits.maxBodyBytes }, origin.value);
+  const result = await rt.components.call({
+    component: route.value.component,
+    baseUrl: config.services[route.value.component],
+    rpc: route.value.rpc,
+    headers: componentHeaders(request, source, origin.value, declared),
+    body: request,
+    timeoutMs: config.limits.requestTimeoutSeconds * 1000,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
+  if (!result.ok) return refuse(rt, request, response, result.error, origin.value);
+  // 6. The component's answer: status, Content-Type and body (Wire passes nothing else back).
+  const status = result.response.statusCode ?? 502;
+  rt.metrics.incoming.inc({ origin_domain: origin.value, status: String(status) });
+  const contentType = result.response.headers["content-type"];
+  await sendStream(request, response, status, contentType === undefined ? {} : { "content-type": contentType }, result.response);
+}
+
+function handler(rt: Runtime, source: CertificateSource) {
+  return (request: AnyRequest, response: AnyResponse): void => {
+    ingress(rt, request, response, source).catch((error: unknown) => {
+      rt.log.error({ err: error, path: request.url }, "external server failure");
+      if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
+      else (response as { destroy(): void }).destroy();
+    });
+  };
+}
+
+/** Nginx mode: plain HTTP/1.1 behind the Federation Ingress, certificate from `X-SSL-Certificate`. */
+export function createExternalServer(rt: Runtime): Server {
+  return createServer({ keepAliveTimeout: 65_000 }, handler(rt, "header"));
+}
+
+function tlsOptions(tls: TlsMaterial) {
+  return { cert: tls.certificateChainPem, key: tls.privateKeyPem, ca: [...tls.trustedCaPems] };
+}
+
+/**
+ * Passthrough mode: the federator terminates mutual TLS itself (HTTP/2, or HTTP/1.1 for old
+ * clients), verifying the client against the CA bundle; the certificate comes from the session.
+ */
+export function createExternalTlsServer(rt: Runtime): Http2SecureServer {
+  const server = createSecureServer(
+    { ...tlsOptions(rt.snapshot().tls), allowHTTP1: true, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ["h2", "http/1.1"] },
+    handler(rt, "tls"),
+  );
+  server.on("tlsClientError", (error, socket) => {
+    rt.metrics.tlsErrors.inc({ direction: "ingress", domain: UNKNOWN_DOMAIN });
+    rt.log.warn({ direction: "ingress", reason: "tls-handshake", message: error.message, peer: socket.remoteAddress }, "ingress TLS handshake refused");
+  });
+  return server;
+}
+
+/** New TLS material for new ingress connections; established sessions keep theirs. */
+export function updateExternalTls(server: Http2SecureServer, tls: TlsMaterial): void {
+  server.setSecureContext(tlsOptions(tls));
+}

@@ -1,0 +1,66 @@
+// The internal server (brig, galley and cargohold call it): egress `POST /rpc/:domain/:component/:rpc`,
+// plus `GET /i/status` and `GET /i/metrics`. No header of the caller is trusted for authorization.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { canFederateWith } from "./authorization.ts";
+import { declaredLength } from "./body.ts";
+import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { UNKNOWN_DOMAIN } from "./metrics.ts";
+import { callRemote } from "./remote.ts";
+import { sendError, sendStream, sendText } from "./responses.ts";
+import { parseInternalRoute } from "./routes.ts";
+import type { Runtime } from "./runtime.ts";
+
+function refuse(rt: Runtime, request: IncomingMessage, response: ServerResponse, error: FederatorError, target: string | undefined): void {
+  const status = statusOf(error);
+  rt.metrics.outgoing.inc({ target_domain: target ?? UNKNOWN_DOMAIN, status: String(status) });
+  if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: target ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
+  if (error.kind === "RemoteTlsError") rt.metrics.tlsErrors.inc({ direction: "egress", domain: target ?? UNKNOWN_DOMAIN });
+  rt.log.warn({ direction: "egress", domain: target, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "egress request refused");
+  sendError(request, response, error);
+}
+
+function tooLarge(config: FederatorConfig, request: IncomingMessage): FederatorError | undefined {
+  const limit = config.limits.maxBodyBytes;
+  const declared = declaredLength(request.headers);
+  return declared !== undefined && declared > limit ? { kind: "RequestTooLarge", limit } : undefined;
+}
+
+async function egress(rt: Runtime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { config } = rt.snapshot();
+  // 1. The request line: POST /rpc/:domain/:component/:rpc, no query string.
+  const route = parseInternalRoute(request.method, request.url);
+  if (!route.ok) return refuse(rt, request, response, route.error, undefined);
+  const { targetDomain, component, rpc } = route.value;
+  // 2. Strategy and allow list.
+  const allowed = canFederateWith(config, targetDomain);
+  if (!allowed.ok) return refuse(rt, request, response, allowed.error, targetDomain);
+  // 3. A declared body beyond the limit is refused before any connection is made.
+  const oversized = tooLarge(config, request);
+  if (oversized !== undefined) return refuse(rt, request, response, oversized, targetDomain);
+  // 4. Discovery, pooled mutual-TLS HTTP/2 session, request.
+  const result = await callRemote({ discovery: rt.discovery(), pool: rt.pool }, config, { targetDomain, component, rpc, headers: request.headers, body: request });
+  if (!result.ok) return refuse(rt, request, response, result.error, targetDomain);
+  // 5. The remote's answer, streamed back as it arrives.
+  rt.metrics.outgoing.inc({ target_domain: targetDomain, status: String(result.response.status) });
+  await sendStream(request, response, result.response.status, result.response.headers, result.response.body);
+}
+
+async function handle(rt: Runtime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method === "GET" && request.url === "/i/status") return sendText(request, response, 200, "text/plain", "ok");
+  if (request.method === "GET" && request.url === "/i/metrics") {
+    const registry = rt.metrics.registry;
+    return sendText(request, response, 200, registry.contentType, await registry.metrics());
+  }
+  return egress(rt, request, response);
+}
+
+export function createInternalServer(rt: Runtime): Server {
+  return createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+    handle(rt, request, response).catch((error: unknown) => {
+      rt.log.error({ err: error, path: request.url }, "internal server failure");
+      if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
+      else response.destroy();
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { originIp } from "./external-server.ts";
+import { forwardedRequestHeaders, returnedResponseHeaders } from "./remote.ts";
+
+describe("headers on egress", () => {
+  it("passes the caller's headers on, sets Wire-Origin-Domain itself and drops hop-by-hop and spoofable ones", () => {
+    const out = forwardedRequestHeaders(
+      {
+        "content-type": "application/json",
+        "request-id": "r-1",
+        "x-wire-api-version": "v3",
+        "wire-origin-domain": "spoofed.example",
+        "x-ssl-certificate": "spoofed",
+        connection: "keep-alive",
+        "transfer-encoding": "chunked",
+        host: "federator:8080",
+      },
+      "a.example",
+    );
+    expect(out).toEqual({ "content-type": "application/json", "request-id": "r-1", "x-wire-api-version": "v3", "wire-origin-domain": "a.example" });
+  });
+
+  it("gives a request without Request-Id one", () => {
+    expect(forwardedRequestHeaders({}, "a.example")["request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("returns the remote's headers without HTTP/2 pseudo-headers", () => {
+    expect(returnedResponseHeaders({ ":status": "200", "content-type": "application/json", "content-length": "2" })).toEqual({ "content-type": "application/json", "content-length": "2" });
+  });
+});
+
+describe("origin IP", () => {
+  it.each([
+    ["header", "192.0.2.7", undefined, "192.0.2.7"],
+    ["header", " 192.0.2.7:4431 , 10.0.0.1", undefined, "192.0.2.7"],
+    ["header", "[2001:db8::1]:443", undefined, "2001:db8::1"],
+    ["header", "not-an-ip, 198.51.100.2", undefined, "198.51.100.2"],
+    ["header", undefined, "127.0.0.1", undefined],
+    ["tls", "192.0.2.7", "::ffff:127.0.0.2", "127.0.0.2"],
+  ] as const)("from %s with X-Forwarded-For %j and peer %j is %j", (source, forwardedFor, peer, expected) => {
+    expect(originIp(source, forwardedFor, peer)).toBe(expected);
+  });
+});

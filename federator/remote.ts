@@ -1,0 +1,162 @@
+// The egress call: discover the remote federator, take a pooled HTTP/2 session, send the request and
+// hand back the remote's response as a stream (Wire's Federator.Remote.discoverAndCall).
+import { constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders as H2Headers, type OutgoingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { declaredLength, sendBody } from "./body.ts";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { remoteFor } from "./authorization.ts";
+import type { Discovery } from "./discovery.ts";
+import type { FederatorError } from "./errors.ts";
+import { federationPath, type Component } from "./routes.ts";
+import { classifyFailure, type ConnectFailure, type SessionPool } from "./session-pool.ts";
+
+/** The port a pinned infraDomain is reached on: the Federation Ingress's HTTPS port. */
+export const PINNED_PORT = 443;
+/** How much of a remote's error body we keep for the `inner` error. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Headers that describe one HTTP/1.1 hop or that only we may set; never forwarded. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "te",
+  "http2-settings",
+  "x-ssl-certificate",
+  "wire-origin-domain",
+]);
+
+export interface RemoteRequest {
+  readonly targetDomain: string;
+  readonly component: Component;
+  readonly rpc: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Readable;
+}
+
+export interface RemoteResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Readable;
+  readonly target: string;
+}
+
+export type RemoteResult = { readonly ok: true; readonly response: RemoteResponse } | { readonly ok: false; readonly error: FederatorError; readonly target?: string };
+
+export interface RemoteDeps {
+  readonly discovery: Discovery;
+  readonly pool: SessionPool;
+}
+
+/** Caller headers as they go to the remote: hop-by-hop and federator-owned headers removed. */
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDomain: string): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(":")) continue;
+    out[name] = value;
+  }
+  out["wire-origin-domain"] = originDomain;
+  out["request-id"] ??= randomUUID();
+  return out;
+}
+
+/** The remote's response headers as we return them: pseudo and hop-by-hop headers removed. */
+export function returnedResponseHeaders(headers: H2Headers): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function failureError(failure: ConnectFailure, target: string, path: string): FederatorError {
+  switch (failure.phase) {
+    case "connect":
+      return { kind: "RemoteConnectionRefused", target, path, detail: failure.detail };
+    case "tls":
+      return { kind: "RemoteTlsError", target, path, detail: failure.detail };
+    case "http2":
+      return { kind: "RemoteHttp2Error", target, path, detail: failure.detail };
+  }
+}
+
+async function readCapped(stream: Readable, cap: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    if (size < cap) chunks.push(buffer.subarray(0, cap - size));
+    size += buffer.length;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Resolves the target: the pinned infraDomain of the peer, else the first SRV target. */
+async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: string): Promise<{ ok: true; host: string; port: number; address: string } | { ok: false; error: FederatorError }> {
+  const pin = remoteFor(config, domain)?.infraDomain ?? null;
+  let host: string;
+  let port: number;
+  if (pin !== null) {
+    host = pin;
+    port = PINNED_PORT;
+  } else {
+    const discovered = await deps.discovery.discover(domain);
+    if (!discovered.ok) return discovered;
+    const first = discovered.targets[0];
+    if (first === undefined) return { ok: false, error: { kind: "SrvNotAvailable", srvName: domain } };
+    host = first.host;
+    port = first.port;
+  }
+  const address = await deps.discovery.address(host);
+  if (!address.ok) return address;
+  return { ok: true, host, port, address: address.address };
+}
+
+function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: H2Headers } | { ok: false; error: unknown }> {
+  return new Promise((resolve) => {
+    stream.once("response", (headers) => resolve({ ok: true, headers }));
+    stream.once("error", (error) => resolve({ ok: false, error }));
+    stream.once("close", () => resolve({ ok: false, error: new Error(`the stream closed without a response (code ${stream.rstCode ?? "none"})`) }));
+  });
+}
+
+export async function callRemote(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest): Promise<RemoteResult> {
+  const path = federationPath(request.component, request.rpc);
+  const target = await resolveTarget(deps, config, request.targetDomain);
+  if (!target.ok) return target;
+  const opened = await deps.pool.request(target, {
+    ...forwardedRequestHeaders(request.headers, config.backendDomain),
+    [h2.HTTP2_HEADER_METHOD]: "POST",
+    [h2.HTTP2_HEADER_PATH]: path,
+  });
+  if (!opened.ok) return { ok: false, error: failureError(opened.failure, target.host, path), target: target.host };
+  const stream = opened.stream;
+  const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
+  stream.setTimeout(timeoutMs, () => stream.close(h2.NGHTTP2_CANCEL));
+  const limit = config.limits.maxBodyBytes;
+  const body = sendBody(request.body, stream, limit, declaredLength(request.headers), () => stream.close(h2.NGHTTP2_CANCEL));
+  const response = await awaitResponse(stream);
+  if (body.exceeded()) {
+    stream.close(h2.NGHTTP2_CANCEL);
+    return { ok: false, error: { kind: "RequestTooLarge", limit } };
+  }
+  if (!response.ok) {
+    const failure = classifyFailure(response.error, "http2");
+    const detail = stream.rstCode === h2.NGHTTP2_CANCEL ? `no response within ${timeoutMs} ms` : failure.detail;
+    return { ok: false, error: failureError({ ...failure, detail }, target.host, path), target: target.host };
+  }
+  const status = Number(response.headers[h2.HTTP2_HEADER_STATUS] ?? 0);
+  if (status < 200 || status > 299) {
+    const body = await readCapped(stream, MAX_ERROR_BODY);
+    return { ok: false, error: { kind: "RemoteErrorResponse", target: target.host, path, status, body }, target: target.host };
+  }
+  // As wire-server does: the remote's address, forensic metadata for the caller (never for authorization).
+  const headers = { ...returnedResponseHeaders(response.headers), "wire-remote-ip": target.address };
+  return { ok: true, response: { status, headers, body: stream, target: target.host } };
+}

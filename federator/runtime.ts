@@ -1,0 +1,20 @@
+// What the request handlers share: the current snapshot, discovery, the session pool, the component
+// client, metrics and the logger. Handlers read `snapshot()` once per request, so a reload never
+// changes the configuration under a request in flight.
+import type { Logger } from "../lib/log.ts";
+import type { CertificateHeaderCache } from "./client-certificate.ts";
+import type { ComponentClient } from "./component.ts";
+import type { Snapshot } from "./config.ts";
+import type { Discovery } from "./discovery.ts";
+import type { FederatorMetrics } from "./metrics.ts";
+import type { SessionPool } from "./session-pool.ts";
+
+export interface Runtime {
+  readonly snapshot: () => Snapshot;
+  readonly discovery: () => Discovery;
+  readonly pool: SessionPool;
+  readonly components: ComponentClient;
+  readonly certificates: CertificateHeaderCache;
+  readonly metrics: FederatorMetrics;
+  readonly log: Logger;
+}
