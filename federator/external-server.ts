@@ -1,5 +1,6 @@
 // The external server (remote federators reach it through the Federation Ingress, or directly in
 // Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
+import { SERVER_OPTIONS } from "./server-options.ts";
 import { randomUUID } from "node:crypto";
 import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
@@ -140,7 +141,7 @@ function handler(rt: Runtime, source: CertificateSource) {
 
 /** Nginx mode: plain HTTP/1.1 behind the Federation Ingress, certificate from `X-SSL-Certificate`. */
 export function createExternalServer(rt: Runtime): Server {
-  return createServer({ keepAliveTimeout: 65_000 }, handler(rt, "header"));
+  return createServer(SERVER_OPTIONS, handler(rt, "header"));
 }
 
 function tlsOptions(tls: TlsMaterial) {

@@ -1,5 +1,6 @@
 // The internal server (brig, galley and cargohold call it): egress `POST /rpc/:domain/:component/:rpc`,
 // plus `GET /i/status` and `GET /i/metrics`. No header of the caller is trusted for authorization.
+import { SERVER_OPTIONS } from "./server-options.ts";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { canFederateWith } from "./authorization.ts";
@@ -56,7 +57,7 @@ async function handle(rt: Runtime, request: IncomingMessage, response: ServerRes
 }
 
 export function createInternalServer(rt: Runtime): Server {
-  return createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+  return createServer(SERVER_OPTIONS, (request, response) => {
     handle(rt, request, response).catch((error: unknown) => {
       rt.log.error({ err: error, path: request.url }, "internal server failure");
       if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");

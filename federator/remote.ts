@@ -98,7 +98,9 @@ async function readCapped(stream: Readable, cap: number): Promise<Buffer> {
 }
 
 /** Resolves the target: the pinned infraDomain of the peer, else the first SRV target. */
-async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: string): Promise<{ ok: true; host: string; port: number; address: string } | { ok: false; error: FederatorError }> {
+type ResolvedTarget = { readonly host: string; readonly port: number; readonly address: string };
+
+async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: string): Promise<({ ok: true } & ResolvedTarget) | { ok: false; error: FederatorError }> {
   const pin = remoteFor(config, domain)?.infraDomain ?? null;
   let host: string;
   let port: number;
@@ -126,37 +128,63 @@ function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: 
   });
 }
 
-export async function callRemote(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest): Promise<RemoteResult> {
-  const path = federationPath(request.component, request.rpc);
-  const target = await resolveTarget(deps, config, request.targetDomain);
-  if (!target.ok) return target;
+/**
+ * Bodies up to this size (with a declared Content-Length) are held in memory so that a request the
+ * remote refused without processing it (REFUSED_STREAM, e.g. while nginx reloads and its old worker
+ * sends GOAWAY) can be sent again on a fresh session. Larger or chunked bodies stream through once.
+ */
+export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+const MAX_ATTEMPTS = 3;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
+
+async function attempt(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest, target: ResolvedTarget, path: string, payload: Buffer | undefined): Promise<Attempt> {
   const opened = await deps.pool.request(target, {
     ...forwardedRequestHeaders(request.headers, config.backendDomain),
     [h2.HTTP2_HEADER_METHOD]: "POST",
     [h2.HTTP2_HEADER_PATH]: path,
   });
-  if (!opened.ok) return { ok: false, error: failureError(opened.failure, target.host, path), target: target.host };
+  if (!opened.ok) return { refused: false, result: { ok: false, error: failureError(opened.failure, target.host, path), target: target.host } };
   const stream = opened.stream;
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
   stream.setTimeout(timeoutMs, () => stream.close(h2.NGHTTP2_CANCEL));
   const limit = config.limits.maxBodyBytes;
-  const body = sendBody(request.body, stream, limit, declaredLength(request.headers), () => stream.close(h2.NGHTTP2_CANCEL));
+  const body = payload !== undefined ? (stream.end(payload), { exceeded: () => false }) : sendBody(request.body, stream, limit, declaredLength(request.headers), () => stream.close(h2.NGHTTP2_CANCEL));
   const response = await awaitResponse(stream);
   if (body.exceeded()) {
     stream.close(h2.NGHTTP2_CANCEL);
-    return { ok: false, error: { kind: "RequestTooLarge", limit } };
+    return { refused: false, result: { ok: false, error: { kind: "RequestTooLarge", limit } } };
   }
   if (!response.ok) {
     const failure = classifyFailure(response.error, "http2");
     const detail = stream.rstCode === h2.NGHTTP2_CANCEL ? `no response within ${timeoutMs} ms` : failure.detail;
-    return { ok: false, error: failureError({ ...failure, detail }, target.host, path), target: target.host };
+    const refused = stream.rstCode === h2.NGHTTP2_REFUSED_STREAM;
+    return { refused, result: { ok: false, error: failureError({ ...failure, detail }, target.host, path), target: target.host } };
   }
   const status = Number(response.headers[h2.HTTP2_HEADER_STATUS] ?? 0);
   if (status < 200 || status > 299) {
-    const body = await readCapped(stream, MAX_ERROR_BODY);
-    return { ok: false, error: { kind: "RemoteErrorResponse", target: target.host, path, status, body }, target: target.host };
+    const errorBody = await readCapped(stream, MAX_ERROR_BODY);
+    return { refused: false, result: { ok: false, error: { kind: "RemoteErrorResponse", target: target.host, path, status, body: errorBody }, target: target.host } };
   }
   // As wire-server does: the remote's address, forensic metadata for the caller (never for authorization).
   const headers = { ...returnedResponseHeaders(response.headers), "wire-remote-ip": target.address };
-  return { ok: true, response: { status, headers, body: stream, target: target.host } };
+  return { refused: false, result: { ok: true, response: { status, headers, body: stream, target: target.host } } };
+}
+
+export async function callRemote(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest): Promise<RemoteResult> {
+  const path = federationPath(request.component, request.rpc);
+  const target = await resolveTarget(deps, config, request.targetDomain);
+  if (!target.ok) return target;
+  const length = declaredLength(request.headers);
+  const payload = length !== undefined && length <= REPLAYABLE_BODY_BYTES ? await readAll(request.body) : undefined;
+  for (let n = 1; ; n++) {
+    const { refused, result } = await attempt(deps, config, request, target, path, payload);
+    if (!refused || payload === undefined || n >= MAX_ATTEMPTS) return result;
+  }
 }

@@ -163,12 +163,11 @@ describe("federator under hostile input", () => {
       const endless = `POST /federation/brig/get-user HTTP/1.1\r\nHost: federator\r\nX-Slow: ${"a".repeat(64 * 1024)}`;
       const result = await rawRequest(n.ip, n.externalPort, endless);
       expect(result.status).toBe(431);
-      // Node closes a connection whose head is not complete after headersTimeout (checked every
-      // connectionsCheckingInterval); waiting that out would take the test past its time budget.
-      const server = n.federator.externalServer as { headersTimeout: number; requestTimeout: number };
-      expect(server.headersTimeout).toBeGreaterThan(0);
-      expect(server.headersTimeout).toBeLessThanOrEqual(60_000);
-      expect(server.requestTimeout).toBeGreaterThan(0);
+      // A head still incomplete after the federator's header timeout (10 s) is cut off.
+      const trickler = slowClient(n.ip, n.externalPort, 500);
+      const started = Date.now();
+      await waitFor(() => trickler.closedByServer(), { description: "the federator closes a connection whose head never completes", timeoutMs: 20_000 });
+      expect(Date.now() - started).toBeLessThan(15_000);
     });
 
     it("leave the federator up: ingress and egress still work after everything above", async () => {
