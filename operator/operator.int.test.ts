@@ -184,6 +184,22 @@ describe("operator", () => {
     expect(stableJson((((await admin.request("GET", resourcePath(RESOURCES.Secret, ns))).body as { items: KubeObject[] }).items).map((o) => o.metadata["resourceVersion"]))).toBe(versions);
   });
 
+  it("puts back outputs someone edited by hand", async () => {
+    const ns = await namespace();
+    await operatorFor(ns);
+    await apply(ns, fc(), fp("b", { domain: "b.example", caBundle: { pem: cas.b.certificatePem } }));
+    await waitFor(async () => (await remotes(ns))?.length === 1 && (await get("Ingress", ns, "wire-federator")), { description: "outputs", timeoutMs: 20_000 });
+    const annotate = await kubectl(["annotate", "ingress", "wire-federator", "-n", ns, "--overwrite", "nginx.ingress.kubernetes.io/auth-tls-verify-client=off"], { kubeconfig });
+    expect(annotate.code, annotate.stderr).toBe(0);
+    const bundle = await kubectl(["patch", "secret", "wire-ca-bundle", "-n", ns, "--type", "merge", "-p", JSON.stringify({ stringData: { "ca.crt": cas.e.certificatePem } })], { kubeconfig });
+    expect(bundle.code, bundle.stderr).toBe(0);
+    await waitFor(async () => (await get("Ingress", ns, "wire-federator"))?.metadata.annotations?.["nginx.ingress.kubernetes.io/auth-tls-verify-client"] === "on", {
+      description: "mutual TLS switched back on",
+      timeoutMs: 20_000,
+    });
+    await waitFor(async () => stableJson(await bundleSubjects(ns)) === stableJson(["CN=B federation CA"]), { description: "the CA bundle restored", timeoutMs: 20_000 });
+  });
+
   it("never logs private keys or Secret data", async () => {
     const ns = await namespace();
     const operator = await operatorFor(ns);
