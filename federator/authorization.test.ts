@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FederatorRemote } from "../lib/api/federator-config.ts";
-import { canFederateWith, certificateMatchesAnyHost, certificateNameMatches } from "./authorization.ts";
+import { X509Certificate } from "node:crypto";
+import { createCertificateAuthority, issueCertificate } from "../lib/certs/issue.ts";
+import { canFederateWith, certificateMatchesAnyHost, certificateNameMatches, issuedByRemoteCA } from "./authorization.ts";
 
-const remote = (domain: string): FederatorRemote => ({ domain, infraDomain: null, searchPolicy: "no_search", restriction: { type: "AllowAll" } });
+const remote = (domain: string): FederatorRemote => ({ domain, infraDomain: null, searchPolicy: "no_search", restriction: { type: "AllowAll" }, caFingerprints: [] });
 
 describe("canFederateWith", () => {
   it.each([
@@ -75,5 +77,22 @@ describe("certificateMatchesAnyHost", () => {
       ok: false,
       error: { kind: "AuthenticationFailure", hostnames: ["federator.b.example"], certificateNames: ["federator.c.example"] },
     });
+  });
+});
+
+describe("issuedByRemoteCA", () => {
+  it("accepts only a certificate signed by one of the remote's own CAs", async () => {
+    const [partnerCA, otherPeerCA] = await Promise.all([createCertificateAuthority({ commonName: "Partner CA", validityDays: 5 }), createCertificateAuthority({ commonName: "Other peer CA", validityDays: 5 })]);
+    const partner = new X509Certificate(partnerCA.certificatePem);
+    const other = new X509Certificate(otherPeerCA.certificatePem);
+    const bundle = new Map([[partner.fingerprint256, partner], [other.fingerprint256, other]]);
+    const genuine = new X509Certificate((await issueCertificate({ ca: partnerCA, dnsNames: ["federator.partner.example"], validityDays: 5 })).certificatePem);
+    const forged = new X509Certificate((await issueCertificate({ ca: otherPeerCA, dnsNames: ["federator.partner.example"], validityDays: 5 })).certificatePem);
+    expect(issuedByRemoteCA(genuine, "partner.example", [partner.fingerprint256], bundle)).toEqual({ ok: true });
+    expect(issuedByRemoteCA(forged, "partner.example", [partner.fingerprint256], bundle)).toMatchObject({ ok: false, error: { kind: "NotIssuedByRemoteCA", domain: "partner.example" } });
+    // A remote without CAs of its own (trusted through shared roots) is not bound.
+    expect(issuedByRemoteCA(forged, "partner.example", [], bundle)).toEqual({ ok: true });
+    // A fingerprint whose CA left the bundle binds to nothing.
+    expect(issuedByRemoteCA(genuine, "partner.example", [partner.fingerprint256], new Map([[other.fingerprint256, other]]))).toMatchObject({ ok: false });
   });
 });

@@ -1,5 +1,6 @@
 // Pure authorization decisions: may we federate with a domain (strategy + allow list), and does a
 // certificate name match a discovered host (RFC 6125 §6.4, wildcard only as the whole left-most label).
+import type { X509Certificate } from "node:crypto";
 import type { FederatorConfig, FederatorRemote } from "../lib/api/federator-config.ts";
 import type { FederatorError } from "./errors.ts";
 
@@ -57,4 +58,18 @@ export function certificateMatchesAnyHost(certificateNames: readonly string[], h
   const matched = hostnames.some((host) => certificateNames.some((name) => certificateNameMatches(name, host)));
   if (matched) return ALLOWED;
   return { ok: false, error: { kind: "AuthenticationFailure", hostnames: hostnames.map(normalise), certificateNames } };
+}
+
+/**
+ * Binds a remote to its own CAs: with `caFingerprints` (the CAs of its FederationPeer), the client
+ * certificate must be issued and signed by one of them. nginx only checked that *some* CA of the
+ * shared bundle issued it, so without this any peer's CA could vouch for any other peer.
+ */
+export function issuedByRemoteCA(certificate: X509Certificate, domain: string, caFingerprints: readonly string[], bundleCAs: ReadonlyMap<string, X509Certificate>): Decision {
+  if (caFingerprints.length === 0) return ALLOWED;
+  for (const fingerprint of caFingerprints) {
+    const ca = bundleCAs.get(fingerprint);
+    if (ca !== undefined && certificate.checkIssued(ca) && certificate.verify(ca.publicKey)) return ALLOWED;
+  }
+  return { ok: false, error: { kind: "NotIssuedByRemoteCA", domain, subject: certificate.subject.replace(/\n/g, ", ") } };
 }

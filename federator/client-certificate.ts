@@ -7,6 +7,7 @@ import * as x509 from "@peculiar/x509";
 import type { FederatorError } from "./errors.ts";
 
 export interface ClientCertificate {
+  readonly x509: NodeX509Certificate;
   readonly dnsNames: readonly string[];
   readonly subject: string;
   readonly sha256Fingerprint: string;
@@ -41,7 +42,7 @@ export function dnsNamesOf(der: ArrayBuffer | Uint8Array): readonly string[] {
 
 function describe(der: Uint8Array): ClientCertificate {
   const node = new NodeX509Certificate(der);
-  return { dnsNames: dnsNamesOf(der), subject: node.subject.replace(/\n/g, ", "), sha256Fingerprint: node.fingerprint256 };
+  return { x509: node, dnsNames: dnsNamesOf(der), subject: node.subject.replace(/\n/g, ", "), sha256Fingerprint: node.fingerprint256 };
 }
 
 /** Parses exactly one PEM certificate (Wire's decodeCertificate: "no certificate found" / "found multiple certificates"). */

@@ -1,7 +1,7 @@
 // Turns the federator's inputs (federator.yaml, own certificate and key, CA bundle) into one
 // immutable, validated snapshot. Every check happens here, before a snapshot can be applied, so a
 // bad reload is rejected as a whole and the last good snapshot stays.
-import { createHash, createPrivateKey } from "node:crypto";
+import { createHash, createPrivateKey, type X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { rootCertificates } from "node:tls";
@@ -24,6 +24,8 @@ export interface TlsMaterial {
   readonly privateKeyPem: string;
   /** The trust anchors peers are verified against (CA bundle, plus system roots if enabled). */
   readonly trustedCaPems: readonly string[];
+  /** The CA bundle's certificates by SHA-256 fingerprint, to bind a remote to its own CAs. */
+  readonly bundleCAs: ReadonlyMap<string, X509Certificate>;
   /** Changes exactly when any of the above changes; pooled sessions are keyed by it. */
   readonly fingerprint: string;
   readonly certificateNotAfter: Date;
@@ -80,10 +82,12 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
   }
   // An empty bundle is a valid state (no peers yet): nothing verifies until peers arrive.
   let caPems: string[] = [];
+  const bundleCAs = new Map<string, X509Certificate>();
   if (sources.caBundlePem.trim() !== "") {
     const bundle = parseCertificateBundle(sources.caBundlePem);
     if (!bundle.ok) return { ok: false, reason: `CA bundle: ${bundle.problem.message}` };
     caPems = bundle.certificates.map((c) => c.pem);
+    for (const c of bundle.certificates) bundleCAs.set(c.sha256Fingerprint, c.x509);
   }
   const trustedCaPems = useSystemCAStore ? [...caPems, ...rootCertificates] : caPems;
   const certificateChainPem = chain.certificates.map((c) => c.pem).join("");
@@ -93,6 +97,7 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
       certificateChainPem,
       privateKeyPem: sources.privateKeyPem,
       trustedCaPems,
+      bundleCAs,
       fingerprint: sha256(certificateChainPem, sources.privateKeyPem, ...trustedCaPems),
       certificateNotAfter: leaf.notAfter,
     },

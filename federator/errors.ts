@@ -10,6 +10,7 @@ export type FederatorError =
   | { readonly kind: "CertificateParseError"; readonly reason: string }
   | { readonly kind: "DomainParseError"; readonly domain: string }
   | { readonly kind: "AuthenticationFailure"; readonly hostnames: readonly string[]; readonly certificateNames: readonly string[] }
+  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string }
   | { readonly kind: "FederationDenied"; readonly domain: string }
   | { readonly kind: "SrvNotAvailable"; readonly srvName: string }
   | { readonly kind: "DiscoveryFailure"; readonly srvName: string; readonly detail: string }
@@ -52,6 +53,11 @@ export const CATALOGUE: Catalogue = {
     label: "authentication-failure",
     message: (e) =>
       `none of the domain names match the certificate, errors: discovered [${e.hostnames.join(", ")}], certificate names [${e.certificateNames.join(", ")}]`,
+  },
+  NotIssuedByRemoteCA: {
+    status: 403,
+    label: "authentication-failure",
+    message: (e) => `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]`,
   },
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },

@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
-import { canFederateWith, certificateMatchesAnyHost, remoteFor } from "./authorization.ts";
+import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
 import { certificateFromTlsSession, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
 import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
@@ -92,7 +92,7 @@ function componentHeaders(request: AnyRequest, source: CertificateSource, origin
 }
 
 async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, source: CertificateSource): Promise<void> {
-  const { config } = rt.snapshot();
+  const { config, tls } = rt.snapshot();
   // 1. The request line: POST /federation/:component/:rpc, no query string.
   const route = parseExternalRoute(request.method, request.url);
   if (!route.ok) return refuse(rt, request, response, route.error, undefined);
@@ -109,6 +109,9 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
   const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
   if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
+  const fingerprints = remoteFor(config, origin.value)?.caFingerprints ?? [];
+  const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
+  if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
   // 5. Forward to the component.
   const declared = declaredLength(request.headers);
   if (declared !== undefined && declared > config.limits.maxBodyBytes) return refuse(rt, request, response, { kind: "RequestTooLarge", limit: config.limits.maxBodyBytes }, origin.value);

@@ -125,6 +125,22 @@ describe("two federating backends (Watch mode)", () => {
     expect(env.b.components.brig.requests.length).toBe(before);
   });
 
+  it("does not let another peer's CA vouch for a.example (per-peer CA binding)", async () => {
+    // c.example is a legitimate peer of B with its own CA; that CA issues a certificate for A's infra domain.
+    const cCA = await createCertificateAuthority({ commonName: "C federation CA", validityDays: 10 });
+    await env.b.apply({ apiVersion: "federation.wire.com/v1alpha1", kind: "FederationPeer", metadata: { name: "c" }, spec: { domain: "c.example", caBundle: { pem: cCA.certificatePem } } });
+    const forged = await issueCertificate({ ca: cCA, dnsNames: [env.a.infraDomain], validityDays: 10 });
+    const before = env.b.components.brig.requests.length;
+    const response = await waitFor(async () => {
+      const r = await viaIngress(env.b, { cert: forged.chainPem, key: forged.privateKeyPem }, "a.example", await env.b.publishedCA());
+      return r.status === 400 ? undefined : r; // 400: nginx does not trust C's CA yet
+    }, { description: "nginx trusts C's CA", timeoutMs: 20_000 });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure", message: expect.stringMatching(/not issued by a CA of \[a\.example\]/) });
+    expect(env.b.components.brig.requests.length).toBe(before);
+    expect((await call(env.a, env.b)).status).toBe(200);
+  });
+
   it("keeps A↔B traffic working beside a peer with a broken CA, and reports that peer", async () => {
     await env.a.apply({
       apiVersion: "federation.wire.com/v1alpha1",

@@ -135,7 +135,7 @@ export function desired(input: DesiredInput): DesiredState {
   const accepted = verdicts.filter((v) => v.state === "Accepted");
   const extra = extraCAs(config, input.referenced, now);
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
-  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => v.peer)));
+  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => c.sha256Fingerprint) }))));
 
   const objects: KubeObject[] = [
     secret(meta(names.caBundle), "Opaque", { [CA_BUNDLE_KEY]: caBundle.pem }),

@@ -10,19 +10,26 @@ export const MOUNTS = {
   ca: "/etc/federator/ca",
 } as const;
 
-export function federatorConfig(config: FederationConfig, accepted: readonly FederationPeer[]): FederatorConfig {
+/** An accepted peer and the fingerprints of its own CAs (empty: trusted through shared roots only). */
+export interface AcceptedPeer {
+  readonly peer: FederationPeer;
+  readonly caFingerprints: readonly string[];
+}
+
+export function federatorConfig(config: FederationConfig, accepted: readonly AcceptedPeer[]): FederatorConfig {
   const { spec } = config;
   const input: FederatorConfigInput = {
     backendDomain: spec.backendDomain,
     infraDomain: spec.infraDomain,
     strategy: spec.strategy,
     remotes: [...accepted]
-      .sort((a, b) => a.spec.domain.localeCompare(b.spec.domain))
-      .map((peer) => ({
+      .sort((a, b) => a.peer.spec.domain.localeCompare(b.peer.spec.domain))
+      .map(({ peer, caFingerprints }) => ({
         domain: peer.spec.domain,
         infraDomain: peer.spec.infraDomain ?? null,
         searchPolicy: peer.spec.searchPolicy,
         restriction: peer.spec.restriction,
+        caFingerprints: [...caFingerprints].sort(),
       })),
     services: spec.federator.services,
     dns: { server: spec.federator.dns.server ?? null },
