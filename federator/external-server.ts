@@ -38,9 +38,10 @@ function header(request: AnyRequest, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** The remote's IP: the TCP peer in Passthrough mode, else the first address nginx put in X-Forwarded-For. */
+/** The remote's IP: the TCP peer in Passthrough mode, else the address nginx appended to X-Forwarded-For. */
 export function originIp(source: CertificateSource, forwardedFor: string | undefined, peerAddress: string | undefined): string | undefined {
-  const candidates = source === "tls" ? [peerAddress ?? ""] : (forwardedFor ?? "").split(",");
+  // The last X-Forwarded-For entry is the one nginx appended; earlier ones come from the client.
+  const candidates = source === "tls" ? [peerAddress ?? ""] : (forwardedFor ?? "").split(",").slice(-1);
   for (const candidate of candidates) {
     const trimmed = candidate.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
     const withoutPort = /^\[([^\]]+)\](:\d+)?$/.exec(trimmed)?.[1] ?? (/^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(trimmed)?.[1] ?? trimmed);

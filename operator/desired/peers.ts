@@ -85,7 +85,8 @@ function expiringSoon(trusted: readonly ParsedCertificate[], context: PeerEvalua
   if (soonest === undefined) return cond("ExpiringSoon", "False", "NoTrustedCA", "no trusted CA certificate to expire");
   const days = (soonest.notAfter.getTime() - context.now.getTime()) / 86_400_000;
   if (days <= context.expiryWarningDays) {
-    const message = `CA "${soonest.subject}" expires on ${soonest.notAfter.toISOString()} (in ${Math.floor(days)} days); ask the remote for its new CA and add it to caBundle`;
+    // No "in N days": a message that changes daily would rewrite the status every day.
+    const message = `CA "${soonest.subject}" expires on ${soonest.notAfter.toISOString()}, within ${context.expiryWarningDays} days; ask the remote for its new CA and add it to caBundle`;
     return cond("ExpiringSoon", "True", "CAExpiringSoon", message);
   }
   return cond("ExpiringSoon", "False", "NotExpiring", `earliest CA expiry ${soonest.notAfter.toISOString()}`);

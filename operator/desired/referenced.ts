@@ -18,8 +18,9 @@ export function lookup(data: ReferencedData, kind: "Secret" | "ConfigMap", ref: 
   if (object === undefined) return { ok: false, reason: "NotFound", message: `${kind} ${ref.name} not found in this namespace` };
   const value = object[ref.key];
   if (value === undefined) {
-    const keys = Object.keys(object).sort().join(", ") || "none";
-    return { ok: false, reason: "KeyMissing", message: `${kind} ${ref.name} has no key ${ref.key} (it has: ${keys})` };
+    // A Secret's other keys are not ours to reveal to whoever can read this status.
+    const keys = kind === "ConfigMap" ? ` (it has: ${Object.keys(object).sort().join(", ") || "none"})` : "";
+    return { ok: false, reason: "KeyMissing", message: `${kind} ${ref.name} has no key ${ref.key}${keys}` };
   }
   return { ok: true, value };
 }

@@ -61,6 +61,8 @@ export class Informer {
 
   stop(): void {
     this.#abort.abort();
+    // Nobody may wait forever on an informer that will never sync.
+    for (const resolve of this.#syncWaiters.splice(0)) resolve();
   }
 
   async #run(): Promise<void> {

@@ -8,6 +8,8 @@ import { RESOURCES } from "./resources.ts";
 import type { RestClient } from "./rest.ts";
 
 export type ReferencedKind = "Secret" | "ConfigMap";
+/** A reconcile waiting longer than this fails and is retried with backoff. */
+const SYNC_TIMEOUT_MS = 30_000;
 const keyOf = (kind: ReferencedKind, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
 export class ReferencedWatch {
@@ -43,7 +45,16 @@ export class ReferencedWatch {
       this.#informers.set(key, informer);
       informer.start();
     }
-    await Promise.all([...wanted].map((key) => this.#informers.get(key)?.waitForSync()));
+    const synced = Promise.all([...wanted].map((key) => this.#informers.get(key)?.waitForSync()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`referenced Secrets/ConfigMaps in ${namespace} not readable within ${SYNC_TIMEOUT_MS / 1000}s`)), SYNC_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([synced, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get(kind: ReferencedKind, namespace: string, name: string): KubeObject | undefined {
