@@ -121,9 +121,11 @@ export class Controller {
     return this.#queue.idle();
   }
 
-  stop(): void {
+  /** Stops watching and starting reconciles, and waits for the running ones to finish. */
+  async stop(): Promise<void> {
     clearInterval(this.#resync);
     this.#queue.stop();
+    await this.#queue.drain();
     this.#referenced.stop();
     this.#certManager.stop();
     for (const set of this.#namespaces.values()) for (const i of [set.configs, set.peers, ...set.owned.values()]) i.stop();

@@ -30,7 +30,9 @@ export class LeaderElector {
   #leading = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
-  /** When our last successful acquire or renew returned (our clock). */
+  /** Ends leadership at the renew deadline even while a lease request hangs. */
+  #watchdog: NodeJS.Timeout | undefined;
+  /** When our last successful acquire or renew started (our clock). */
   #renewedAt = 0;
   /** When we last saw the lease change while someone else held it (our clock, not theirs). */
   #observed: { renewTime: string | undefined; at: number } = { renewTime: undefined, at: 0 };
@@ -48,8 +50,16 @@ export class LeaderElector {
    * (the process should then exit, as controller-runtime does, so it never acts as a stale leader).
    */
   run(onStarted: () => void, onStopped: () => void): void {
+    const lose = () => {
+      if (!this.#leading) return;
+      this.#leading = false;
+      clearTimeout(this.#watchdog);
+      this.#o.log.warn({ identity: this.#o.identity }, "lost leadership");
+      onStopped();
+    };
     const tick = async () => {
       if (this.#stopped) return;
+      const attemptStarted = Date.now();
       const outcome = await this.#tryAcquireOrRenew().then(
         (won) => (won ? "won" : "lost"),
         (error: unknown) => {
@@ -57,7 +67,14 @@ export class LeaderElector {
           return "failed" as const;
         },
       );
-      if (outcome === "won") this.#renewedAt = Date.now();
+      if (this.#stopped) return;
+      if (outcome === "won") {
+        // Counted from the start of the request, as client-go does: the lease may have been
+        // written at any moment of it.
+        this.#renewedAt = attemptStarted;
+        clearTimeout(this.#watchdog);
+        this.#watchdog = setTimeout(lose, Math.max(0, attemptStarted + this.#renewDeadlineMs() - Date.now()));
+      }
       if (outcome === "won" && !this.#leading) {
         this.#leading = true;
         this.#o.log.info({ identity: this.#o.identity, lease: this.#o.name }, "became leader");
@@ -65,9 +82,7 @@ export class LeaderElector {
       } else if (this.#leading && (outcome === "lost" || Date.now() - this.#renewedAt >= this.#renewDeadlineMs())) {
         // A failed update (API server unreachable) is retried until the renew deadline, as in
         // client-go; it ends before the lease does, so no other candidate can lead meanwhile.
-        this.#leading = false;
-        this.#o.log.warn({ identity: this.#o.identity }, "lost leadership");
-        onStopped();
+        lose();
         return;
       }
       const retrying = this.#leading && outcome === "failed";
@@ -84,6 +99,7 @@ export class LeaderElector {
   async release(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
     if (!this.#leading) return;
     this.#leading = false;
     const lease = await this.#get();
@@ -95,6 +111,7 @@ export class LeaderElector {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
   }
 
   #path(name?: string) {

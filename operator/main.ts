@@ -83,7 +83,8 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, "shutting down");
-    controller.stop();
+    // Finish the reconciles under way before the standby may start its own.
+    await controller.stop();
     await elector?.release();
     server.close();
     process.exit(0);

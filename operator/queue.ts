@@ -38,6 +38,7 @@ export class WorkQueue {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #drainWaiters: (() => void)[] = [];
 
   constructor(reconcile: Reconciler, options: Partial<QueueOptions> = {}, observer: QueueObserver = {}) {
     this.#reconcile = reconcile;
@@ -71,6 +72,11 @@ export class WorkQueue {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+  }
+
+  /** Resolves once no reconcile is running (after stop(), none starts again). */
+  async drain(): Promise<void> {
+    while (this.#processing.size > 0) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
   }
 
   #schedule(key: string, at: number): void {
@@ -124,6 +130,7 @@ export class WorkQueue {
     } finally {
       this.#processing.delete(key);
       this.#lastDuration.set(key, Date.now() - started);
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
     }
     if (this.#dirtyWhileProcessing.delete(key)) this.#schedule(key, Date.now());
     else if (retryAt !== undefined) this.#schedule(key, retryAt);
