@@ -162,11 +162,15 @@ export class Discovery {
         } catch {
           return; // not a DNS answer; keep waiting for ours
         }
-        if (packet.id !== id || packet.type !== "response") return;
+        // Ours only if it answers our question (the connected socket already drops other senders).
+        const question = packet.questions?.[0];
+        if (packet.id !== id || packet.type !== "response" || question?.type !== type || question.name.toLowerCase() !== name.toLowerCase()) return;
         if (packet.flag_tc) finish(new Error("truncated answer (TCP fallback is not supported)"));
         else finish(undefined, packet);
       });
-      socket.send(query, this.server.port, this.server.host);
+      // A connected UDP socket receives datagrams from the configured server only: an answer that
+      // decides which host a remote must be cannot come from anyone who guesses the query id.
+      socket.connect(this.server.port, this.server.host, () => socket.send(query));
     });
   }
 }
