@@ -13,7 +13,7 @@ import { desired, type DesiredState, type FederatorRollout } from "./desired/des
 import { CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
 import { objectKey, type KubeObject } from "./desired/objects.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
-import { applyObject, applyStatus, deleteObject, WrittenVersions } from "./kube/apply.ts";
+import { applyObject, applyStatus, deleteObject } from "./kube/apply.ts";
 import { createEventRecorder, type EventRecorder } from "./kube/events.ts";
 import { Informer } from "./kube/informer.ts";
 import { referenceKey, ReferencedWatch, type ReferencedKind } from "./kube/referenced-watch.ts";
@@ -55,7 +55,6 @@ export class Controller {
   readonly #referenced: ReferencedWatch;
   readonly #certManager: CertManagerWatch;
   readonly #events: EventRecorder;
-  readonly #written = new WrittenVersions();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -270,7 +269,7 @@ export class Controller {
     let ingressProblem: string | undefined;
     const results = await Promise.allSettled(
       state.objects.map(async (object) => {
-        const outcome = await applyObject(this.#o.client, object, this.#live(set, object.metadata.namespace ?? "", object.kind, object.metadata.name), this.#written);
+        const outcome = await applyObject(this.#o.client, object, this.#live(set, object.metadata.namespace ?? "", object.kind, object.metadata.name));
         if (outcome === "applied") {
           this.#o.metrics.writes.inc({ kind: object.kind, operation: "apply" });
           this.#o.log.info({ config: config.metadata.name, object: objectKey(object) }, "applied");

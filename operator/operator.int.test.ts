@@ -182,6 +182,12 @@ describe("operator", () => {
     await operator.controller.idle();
     expect(operator.client.writes.count - before).toBe(0);
     expect(stableJson((((await admin.request("GET", resourcePath(RESOURCES.Secret, ns))).body as { items: KubeObject[] }).items).map((o) => o.metadata["resourceVersion"]))).toBe(versions);
+
+    // A restarted operator (no memory of its writes) finds everything in place too.
+    await operator.stop();
+    const restarted = await operatorFor(ns);
+    await restarted.controller.idle();
+    expect(restarted.client.writes.count).toBe(0);
   });
 
   it("puts back outputs someone edited by hand", async () => {

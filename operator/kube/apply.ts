@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from "../desired/names.ts";
 import type { KubeObject } from "../desired/objects.ts";
+import { editedByOthers } from "./drift.ts";
 import { resourceOf, resourcePath } from "./resources.ts";
 import type { RestClient } from "./rest.ts";
 
@@ -28,43 +29,19 @@ export function withAppliedHash(object: KubeObject): KubeObject {
 export type ApplyOutcome = "unchanged" | "applied";
 
 /**
- * The version of each object as this process last wrote it. The hash annotation alone cannot tell
- * our write from someone's later `kubectl edit` (the edit keeps the annotation); a different
- * version can. Deployments use their generation, which their frequent status updates leave alone.
+ * Applies `desired` unless `live` (from the informer cache) carries its hash and nobody else has
+ * since taken over a field of it (see drift.ts): equal outputs cost no request at all.
  */
-export class WrittenVersions {
-  readonly #versions = new Map<string, string>();
-
-  static versionOf(object: Pick<KubeObject, "kind" | "metadata">): string {
-    return object.kind === "Deployment" ? `generation ${String(object.metadata["generation"])}` : `rv ${String(object.metadata["resourceVersion"])}`;
-  }
-
-  #key(object: Pick<KubeObject, "kind" | "metadata">): string {
-    return `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
-  }
-
-  record(written: Pick<KubeObject, "kind" | "metadata">): void {
-    this.#versions.set(this.#key(written), WrittenVersions.versionOf(written));
-  }
-
-  /** True when `live` is exactly what this process wrote last (after a restart nothing is known). */
-  unchangedSinceWritten(live: Pick<KubeObject, "kind" | "metadata">): boolean {
-    return this.#versions.get(this.#key(live)) === WrittenVersions.versionOf(live);
-  }
-}
-
-/** Applies `desired` unless `live` (from the informer cache) has its hash and nobody changed it since our write. */
-export async function applyObject(client: RestClient, desired: KubeObject, live: KubeObject | undefined, written: WrittenVersions): Promise<ApplyOutcome> {
+export async function applyObject(client: RestClient, desired: KubeObject, live: KubeObject | undefined): Promise<ApplyOutcome> {
   const stamped = withAppliedHash(desired);
   const hash = stamped.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
-  if (live !== undefined && live.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === hash && written.unchangedSinceWritten(live)) return "unchanged";
+  if (live !== undefined && live.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === hash && !editedByOthers(live, desired, FIELD_MANAGER)) return "unchanged";
   const path = resourcePath(resourceOf(desired.kind), desired.metadata.namespace ?? "default", desired.metadata.name);
-  const response = await client.request("PATCH", path, {
+  await client.request("PATCH", path, {
     body: stamped,
     contentType: "application/apply-patch+yaml",
     query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: "Strict" },
   });
-  written.record({ ...desired, metadata: { ...desired.metadata, ...((response.body as KubeObject | undefined)?.metadata ?? {}) } });
   return "applied";
 }
 
