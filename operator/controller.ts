@@ -12,6 +12,7 @@ import { mergeConditions, transitions, type ConditionInput } from "./desired/con
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
 import { CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
 import { objectKey, type KubeObject } from "./desired/objects.ts";
+import { ownCertificateSecretName } from "./desired/workload.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
 import { applyObject, applyStatus, deleteObject } from "./kube/apply.ts";
 import { createEventRecorder, type EventRecorder } from "./kube/events.ts";
@@ -215,7 +216,7 @@ export class Controller {
     });
 
     const ingressProblem = await this.#applyAll(set, config, state);
-    await this.#pruneOutputs(set, config.metadata.name, state);
+    await this.#pruneOutputs(set, config, state);
     await this.#writeStatuses(set, live, config, state, ingressProblem);
     this.#recordPeerMetrics(namespace, config.metadata.name, state);
     return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
@@ -291,8 +292,12 @@ export class Controller {
     return ingressProblem;
   }
 
-  async #pruneOutputs(set: NamespaceInformers, config: string, state: DesiredState): Promise<void> {
+  async #pruneOutputs(set: NamespaceInformers, fc: FederationConfig, state: DesiredState): Promise<void> {
+    const config = fc.metadata.name;
     const wanted = new Set(state.objects.map(objectKey));
+    // cert-manager takes over the certificate Secret a selfSigned config leaves behind: deleting it
+    // would take TLS away from the Ingress until cert-manager has issued again.
+    if (fc.spec.certificate.certManager !== undefined) wanted.add(`Secret/${ownCertificateSecretName(fc)}`);
     const namespace = state.objects[0]?.metadata.namespace ?? "";
     // A config that left certManager mode must not leave cert-manager writing its Secret.
     const certificates: [KindName, { list(): KubeObject[] }] = ["Certificate", { list: () => this.#certManager.list(namespace) }];
