@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { createCertificateAuthority, issueCertificate } from "../lib/certs/issue.ts";
 import { canFederateWith, certificateMatchesAnyHost, certificateNameMatches, issuedByRemoteCA } from "./authorization.ts";
 
-const remote = (domain: string): FederatorRemote => ({ domain, infraDomain: null, searchPolicy: "no_search", restriction: { type: "AllowAll" }, caFingerprints: [] });
+const remote = (domain: string): FederatorRemote => ({ domain, infraDomain: null, searchPolicy: "no_search", restriction: { type: "AllowAll" }, cas: [] });
 
 describe("canFederateWith", () => {
   it.each([

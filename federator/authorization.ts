@@ -61,7 +61,7 @@ export function certificateMatchesAnyHost(certificateNames: readonly string[], h
 }
 
 /**
- * Binds a remote to its own CAs: with `caFingerprints` (the CAs of its FederationPeer), the client
+ * Binds a remote to its own CAs: with `cas` (fingerprints of its FederationPeer's CAs), the client
  * certificate must be issued and signed by one of them. nginx only checked that *some* CA of the
  * shared bundle issued it, so without this any peer's CA could vouch for any other peer.
  */

@@ -8,7 +8,7 @@ import { rootCertificates } from "node:tls";
 import { parse as parseYaml } from "yaml";
 import { FederatorConfig } from "../lib/api/federator-config.ts";
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
-import { parseCertificateBundle } from "../lib/certs/pem.ts";
+import { compactFingerprint, parseCertificateBundle } from "../lib/certs/pem.ts";
 
 /** The raw inputs, from files (Files mode) or from a ConfigMap and Secrets (Watch mode). */
 export interface Sources {
@@ -87,7 +87,7 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
     const bundle = parseCertificateBundle(sources.caBundlePem);
     if (!bundle.ok) return { ok: false, reason: `CA bundle: ${bundle.problem.message}` };
     caPems = bundle.certificates.map((c) => c.pem);
-    for (const c of bundle.certificates) bundleCAs.set(c.sha256Fingerprint, c.x509);
+    for (const c of bundle.certificates) bundleCAs.set(compactFingerprint(c.x509), c.x509);
   }
   const trustedCaPems = useSystemCAStore ? [...caPems, ...rootCertificates] : caPems;
   const certificateChainPem = chain.certificates.map((c) => c.pem).join("");

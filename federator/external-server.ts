@@ -110,7 +110,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
   const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
   if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
-  const fingerprints = remoteFor(config, origin.value)?.caFingerprints ?? [];
+  const fingerprints = remoteFor(config, origin.value)?.cas ?? [];
   const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
   if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
   // 5. Forward to the component.

@@ -10,12 +10,12 @@ export const FederatorRemote = z.strictObject({
   infraDomain: dnsName("Pinned infra domain of the remote; null lets SRV discovery decide.").nullable().default(null),
   searchPolicy: searchPolicy.default("no_search"),
   restriction: restriction.prefault({ type: "AllowAll" }),
-  caFingerprints: z
-    .array(z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, { error: "must be a SHA-256 fingerprint like AB:CD:…" }))
+  cas: z
+    .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: "must be a base64 SHA-256 fingerprint (44 characters)" }))
     .default([])
     .meta({
       description:
-        "SHA-256 fingerprints of the remote's own CA certificates (from its FederationPeer caBundle). When set, the remote's client certificate must be issued directly by one of them: another peer's CA in the shared bundle cannot vouch for this remote.",
+        "Base64 SHA-256 fingerprints (of the DER) of the remote's own CA certificates (from its FederationPeer caBundle). When set, the remote's client certificate must be issued directly by one of them: another peer's CA in the shared bundle cannot vouch for this remote.",
     }),
 });
 

@@ -1,7 +1,7 @@
 // desired(config, peers, referenced data) → the objects that must exist and every status.
 // Pure: same input, same output; the controller does all I/O around it.
 import { API_VERSION, type FederationConfig, type FederationConfigStatus, type FederationPeer, type FederationPeerStatus } from "../../lib/api/v1alpha1.ts";
-import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
+import { compactFingerprint, parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import { buildCABundle, type CABundle } from "./ca-bundle.ts";
 import { mergeConditions, type ConditionInput } from "./conditions.ts";
 import { federatorConfig, renderFederatorConfig } from "./federator-config.ts";
@@ -135,7 +135,7 @@ export function desired(input: DesiredInput): DesiredState {
   const accepted = verdicts.filter((v) => v.state === "Accepted");
   const extra = extraCAs(config, input.referenced, now);
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
-  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => c.sha256Fingerprint) }))));
+  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) }))));
 
   const objects: KubeObject[] = [
     secret(meta(names.caBundle), "Opaque", { [CA_BUNDLE_KEY]: caBundle.pem }),

@@ -1,6 +1,7 @@
 // federator.yaml (DESIGN §5.4) for one FederationConfig and its accepted peers.
-import { stringify } from "yaml";
-import { FederatorConfig, type FederatorConfigInput } from "../../lib/api/federator-config.ts";
+import { Document, isMap, isSeq } from "yaml";
+import { FederatorConfig, FederatorRemote, type FederatorConfigInput } from "../../lib/api/federator-config.ts";
+import { stableJson } from "../kube/apply.ts";
 import type { FederationConfig, FederationPeer } from "../../lib/api/v1alpha1.ts";
 
 /** Where the federator's volumes are mounted; the config file names them. */
@@ -29,7 +30,7 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
         infraDomain: peer.spec.infraDomain ?? null,
         searchPolicy: peer.spec.searchPolicy,
         restriction: peer.spec.restriction,
-        caFingerprints: [...caFingerprints].sort(),
+        cas: [...caFingerprints].sort(),
       })),
     services: spec.federator.services,
     dns: { server: spec.federator.dns.server ?? null },
@@ -54,5 +55,17 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
   return FederatorConfig.parse(input);
 }
 
-export const renderFederatorConfig = (value: FederatorConfig): string =>
-  "# Written by the wire-federation operator from a FederationConfig and its FederationPeers.\n" + stringify(value, { lineWidth: 0 });
+/**
+ * The file the federator reads. Each remote is one flow-style line without the fields that equal
+ * the schema's defaults: a ConfigMap holds at most 1 MiB, and this keeps 10k peers under it.
+ */
+export function renderFederatorConfig(value: FederatorConfig): string {
+  const remotes = value.remotes.map((remote) => {
+    const defaults = FederatorRemote.parse({ domain: remote.domain });
+    return Object.fromEntries(Object.entries(remote).filter(([key, v]) => key === "domain" || stableJson(v) !== stableJson(defaults[key as keyof typeof defaults])));
+  });
+  const document = new Document({ ...value, remotes });
+  const list = document.get("remotes", true);
+  if (isSeq(list)) for (const item of list.items) if (isMap(item)) item.flow = true;
+  return "# Written by the wire-federation operator from a FederationConfig and its FederationPeers.\n" + document.toString({ lineWidth: 0, flowCollectionPadding: false });
+}

@@ -1,7 +1,7 @@
 // Which FederationPeers a FederationConfig accepts, and why the others are left out.
 // A bad peer never poisons the others: each gets its own verdict.
 import type { FederationPeer } from "../../lib/api/v1alpha1.ts";
-import { parseCertificateBundle, validityAt, type ParsedCertificate } from "../../lib/certs/pem.ts";
+import { parseCertificateBundleCached, validityAt, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { lookup, type ReferencedData } from "./referenced.ts";
 
@@ -64,7 +64,7 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
     const message = `${source.message}; create it or fix spec.caBundle`;
     return { condition: cond("CAValid", "False", source.reason === "NotFound" ? "CABundleNotFound" : "CABundleKeyMissing", message), all: [], trusted: [], usable: false };
   }
-  const parsed = parseCertificateBundle(source.value);
+  const parsed = parseCertificateBundleCached(source.value);
   if (!parsed.ok) {
     const message = `${source.where}: ${parsed.problem.message}; provide PEM-encoded CA certificates`;
     return { condition: cond("CAValid", "False", "InvalidPEM", message), all: [], trusted: [], usable: false };
