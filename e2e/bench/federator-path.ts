@@ -1,0 +1,187 @@
+// Federator data path: A's brig → A's federator → B's nginx (mTLS, HTTP/2) → B's federator → B's
+// brig, against the baseline a client with A's certificate → the same kind of nginx (B's Ingress,
+// B's certificate and CA bundle) → B's brig directly. Throughput at a fixed number of connections,
+// latency with one connection (closed loop, so it shows per-request overhead, not queueing), and
+// A's egress TLS connections counted per 10k egress requests.
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { Environment } from "../federation/environment.ts";
+import type { Backend } from "../federation/backend.ts";
+import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
+import { waitFor } from "../support/wait-for.ts";
+import { jsonBody, runLoad, type LoadResult, type LoadSpec } from "./load.ts";
+import { percentile } from "./statistics.ts";
+
+export type PathName = "federated" | "direct";
+export type RunKind = "throughput" | "latency";
+
+export interface PathRun {
+  readonly path: PathName;
+  readonly kind: RunKind;
+  readonly bodyBytes: number;
+  readonly repeat: number;
+  readonly connections: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  readonly failed: number;
+  /** Federated runs only: A's egress TLS connections opened and egress requests, over the whole run. */
+  readonly handshakes?: number;
+  readonly egressRequests?: number;
+  /** Federated runs only: CPU time of A's and B's federator processes per request, in ms. */
+  readonly federatorCpuMsPerRequest?: { readonly a: number; readonly b: number };
+  readonly latenciesMs: readonly number[];
+}
+
+export interface PathSettings {
+  readonly bodySizes: readonly number[];
+  readonly repeats: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly throughputConnections: number;
+}
+
+export const DEFAULT_PATH_SETTINGS: PathSettings = { bodySizes: [1024, 64 * 1024], repeats: 3, durationSeconds: 5, warmupSeconds: 1, throughputConnections: 10 };
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+
+async function secretData(backend: Backend, name: string): Promise<Record<string, string>> {
+  const secret = await backend.get("Secret", name);
+  const data = (secret?.["data"] ?? {}) as Record<string, string>;
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+
+/** A second nginx from B's own Ingress and Secrets whose every upstream is B's brig. */
+async function startDirectNginx(b: Backend): Promise<{ nginx: NginxProcess; url: string }> {
+  const ingress = await b.get("Ingress", "wire-federator");
+  if (ingress === undefined) throw new Error("B has no Ingress");
+  const secrets = new Map<string, Record<string, string>>();
+  for (const name of ["wire-tls", "wire-ca-bundle"]) secrets.set(`wire/${name}`, await secretData(b, name));
+  const brig = new URL(b.components.brig.url);
+  const port = await freePort(b.address);
+  const nginx = await startNginx({ ingress, secret: (n) => secrets.get(n), upstream: () => brig.host, listen: `${b.address}:${port}` });
+  return { nginx, url: `https://${b.address}:${port}/federation/brig/get-user` };
+}
+
+/** Sum of a Prometheus counter's samples whose labels contain `labels`. */
+export function counterSum(exposition: string, name: string, labels = ""): number {
+  let sum = 0;
+  for (const line of exposition.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels !== "" && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+export interface EgressTotals {
+  /** A's egress TLS connections opened (each a TLS handshake). */
+  readonly handshakes: number;
+  /** A's egress requests to B. */
+  readonly requests: number;
+}
+
+async function egressCounters(a: Backend, b: Backend): Promise<EgressTotals> {
+  const text = await (await fetch(`${a.federatorUrl}/i/metrics`)).text();
+  return {
+    handshakes: counterSum(text, "federator_tls_connections_opened_total"),
+    requests: counterSum(text, "federator_outgoing_requests_total", `target_domain="${b.domain}"`),
+  };
+}
+
+/** The pid of the federator process listening on `internal` (host:port), found in /proc. */
+function federatorPid(internal: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (args.some((a) => a.endsWith("federator/main.ts")) && args.includes(internal)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** User + system CPU time of a process in ms (/proc/<pid>/stat fields 14 and 15, at 100 ticks/s). */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function summarise(result: LoadResult): Pick<PathRun, "requestsPerSecond" | "p50Ms" | "p99Ms" | "requests" | "failed" | "latenciesMs"> {
+  return {
+    requestsPerSecond: result.requestsPerSecond,
+    p50Ms: percentile(result.latenciesMs, 50),
+    p99Ms: percentile(result.latenciesMs, 99),
+    requests: result.requests,
+    failed: result.non2xx + result.errors + result.timeouts,
+    latenciesMs: result.latenciesMs,
+  };
+}
+
+export async function benchFederatorPath(env: Environment, settings: PathSettings, say: (m: string) => void): Promise<{ runs: PathRun[]; sinceStart: EgressTotals }> {
+  const { a, b } = env;
+  await waitFor(async () => (await fetch(`${a.federatorUrl}/rpc/${b.domain}/brig/get-user`, { method: "POST", body: "{}" })).status === 200, {
+    description: "A→B through both federators",
+    timeoutMs: 30_000,
+  });
+  // The fake brig records every request; the bench does not need them and must not hold gigabytes.
+  const forget = setInterval(() => (b.components.brig.requests.length = 0), 200);
+  const direct = await startDirectNginx(b);
+  const client = await secretData(a, "wire-tls");
+  const pids = { a: federatorPid(`${a.address}:${a.ports.internal}`), b: federatorPid(`${b.address}:${b.ports.internal}`) };
+  const runs: PathRun[] = [];
+  try {
+    const specFor = (path: PathName, bodyBytes: number, connections: number): LoadSpec => ({
+      body: jsonBody(bodyBytes),
+      connections,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: settings.warmupSeconds,
+      ...(path === "federated"
+        ? { url: `${a.federatorUrl}/rpc/${b.domain}/brig/get-user` }
+        : { url: direct.url, headers: { "wire-origin-domain": a.domain }, tls: { servername: b.infraDomain, cert: client["tls.crt"] ?? "", key: client["tls.key"] ?? "" } }),
+    });
+    for (let repeat = 0; repeat < settings.repeats; repeat++) {
+      for (const bodyBytes of settings.bodySizes) {
+        for (const [kind, connections] of [["throughput", settings.throughputConnections], ["latency", 1]] as const) {
+          // Alternating the order per repeat spreads slow drifts of the machine over both paths.
+          const order: PathName[] = repeat % 2 === 0 ? ["direct", "federated"] : ["federated", "direct"];
+          for (const path of order) {
+            const before = path === "federated" ? await egressCounters(a, b) : undefined;
+            const cpuBefore = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
+            const result = await runLoad(specFor(path, bodyBytes, connections));
+            const cpuAfter = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
+            const after = path === "federated" ? await egressCounters(a, b) : undefined;
+            if (result.ok === 0) throw new Error(`${path} ${bodyBytes} B: no successful request (${result.non2xx} non-2xx, ${result.errors} errors)`);
+            const counted =
+              before && after
+                ? {
+                    handshakes: after.handshakes - before.handshakes,
+                    egressRequests: after.requests - before.requests,
+                    federatorCpuMsPerRequest: { a: (cpuAfter.a - cpuBefore.a) / (after.requests - before.requests), b: (cpuAfter.b - cpuBefore.b) / (after.requests - before.requests) },
+                  }
+                : {};
+            const run: PathRun = { path, kind, bodyBytes, repeat, connections, ...summarise(result), ...counted };
+            runs.push(run);
+            say(`  ${kind.padEnd(10)} ${path.padEnd(9)} ${String(bodyBytes).padStart(6)} B  #${repeat + 1}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.failed} failed${run.federatorCpuMsPerRequest ? `, federator CPU/request A ${run.federatorCpuMsPerRequest.a.toFixed(2)} ms, B ${run.federatorCpuMsPerRequest.b.toFixed(2)} ms` : ""}`);
+          }
+        }
+      }
+    }
+  } finally {
+    clearInterval(forget);
+    await direct.nginx.stop();
+  }
+  return { runs, sinceStart: await egressCounters(a, b) };
+}

@@ -1,0 +1,141 @@
+// `npm run bench`: the DESIGN §9 figures, each against a baseline measured in the same run.
+//   npm run bench                          everything (about 5 minutes on 2 cores)
+//   npm run bench -- --only operator       one part: federator, reload, operator (comma-separated)
+//   npm run bench -- --quick               fewer repeats and shorter runs, to try the bench itself
+// Results: e2e/bench/results/latest.{json,md}, latencies.svg, and a timestamped copy of the JSON.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startEnvironment, type Environment } from "../federation/environment.ts";
+import { benchFederatorPath, DEFAULT_PATH_SETTINGS, type PathRun, type PathSettings } from "./federator-path.ts";
+import { benchOperator, DEFAULT_OPERATOR_SETTINGS, type OperatorSettings } from "./operator-bench.ts";
+import { benchReload } from "./reload.ts";
+import { figures, headline, markdownTable, type RawResults } from "./report.ts";
+import { thin } from "./statistics.ts";
+import { latencyChart, type Series } from "./svg-chart.ts";
+
+const RESULTS = join(import.meta.dirname, "results");
+/** The e2e backends start their federators without --pool-size: one HTTP/2 session per remote. */
+const FEDERATOR_POOL_SIZE = 1;
+const PARTS = ["federator", "reload", "operator"] as const;
+type Part = (typeof PARTS)[number];
+
+const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false } } });
+const only = new Set<Part>(values.only ? (values.only.split(",").map((p) => p.trim()) as Part[]) : PARTS);
+for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only: unknown part ${part} (one of ${PARTS.join(", ")})`);
+const quick = values.quick;
+const pathSettings: PathSettings = quick ? { ...DEFAULT_PATH_SETTINGS, repeats: 1, durationSeconds: 2 } : DEFAULT_PATH_SETTINGS;
+const operatorSettings: OperatorSettings = quick ? { ...DEFAULT_OPERATOR_SETTINGS, repeats: 1, largePeers: 2000 } : DEFAULT_OPERATOR_SETTINGS;
+const reloadChanges = quick ? 10 : 50;
+
+const started = performance.now();
+const say = (message: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+/** Environments running or still starting, so Ctrl-C can stop them whatever phase it lands in. */
+const environments = new Set<Promise<Environment | undefined>>();
+
+async function withEnvironment<T>(reload: "Watch" | "Files", work: (env: Environment) => Promise<T>): Promise<T> {
+  say(`starting two backends (${reload} mode): control planes, operators, federators, nginx, dnsmasq`);
+  // Ports are picked free and then bound by other processes; on a busy machine one retry helps.
+  const starting = startEnvironment({ reload }).catch(() => startEnvironment({ reload }));
+  const tracked = starting.catch(() => undefined);
+  environments.add(tracked);
+  const env = await starting;
+  try {
+    return await work(env);
+  } finally {
+    environments.delete(tracked);
+    await env.stop();
+  }
+}
+
+const stopEnvironments = () => Promise.all([...environments].map(async (starting) => (await starting)?.stop()));
+
+process.once("SIGINT", () => {
+  say("interrupted: stopping every process the bench started");
+  void stopEnvironments().finally(() => process.exit(130));
+});
+
+const thinRuns = (runs: readonly PathRun[]) => runs.map((r) => ({ ...r, latenciesMs: thin(r.latenciesMs, 200) }));
+
+function chartSeries(raw: RawResults): Series[] {
+  const series: Series[] = [];
+  const runs = raw.federator?.runs ?? [];
+  for (const size of [...new Set(runs.map((r) => r.bodyBytes))].sort((a, b) => a - b)) {
+    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"]] as const) {
+      const samples = runs.filter((r) => r.path === path && r.kind === "latency" && r.bodyBytes === size).flatMap((r) => r.latenciesMs);
+      series.push({ label: `${path}, ${size / 1024} KiB, 1 connection`, samplesMs: samples, color });
+    }
+    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"]] as const) {
+      const samples = runs.filter((r) => r.path === path && r.kind === "throughput" && r.bodyBytes === size).flatMap((r) => r.latenciesMs);
+      series.push({ label: `${path}, ${size / 1024} KiB, ${pathSettings.throughputConnections} connections`, samplesMs: samples, color });
+    }
+  }
+  for (const [mode, samples, color] of [["Watch", raw.reload?.watch, "#228833"], ["Files", raw.reload?.files, "#ccbb44"]] as const) {
+    if (samples) series.push({ label: `apply → enforced, ${mode} mode`, samplesMs: samples.map((s) => s.fromStoredMs), color });
+  }
+  return series;
+}
+
+async function main(): Promise<void> {
+  const load = { atStart: loadavg() };
+  const raw: { -readonly [K in keyof RawResults]: RawResults[K] } = {};
+  if (only.has("federator") || only.has("reload")) {
+    await withEnvironment("Watch", async (env) => {
+      if (only.has("federator")) {
+        say(`federator data path: ${pathSettings.repeats} repeats × ${pathSettings.bodySizes.length} body sizes × (throughput, latency) × (direct, federated), ${pathSettings.durationSeconds} s each`);
+        raw.federator = { ...(await benchFederatorPath(env, pathSettings, say)), poolSize: FEDERATOR_POOL_SIZE };
+      }
+      if (only.has("reload")) {
+        say(`reload latency, Watch mode: ${reloadChanges} suspend/resume changes`);
+        raw.reload = { watch: await benchReload(env, reloadChanges, say) };
+      }
+    });
+  }
+  if (only.has("reload")) {
+    await withEnvironment("Files", async (env) => {
+      say(`reload latency, Files mode: ${reloadChanges} suspend/resume changes`);
+      raw.reload = { ...raw.reload, files: await benchReload(env, reloadChanges, say) };
+    });
+  }
+  if (only.has("operator")) {
+    say(`operator: ${operatorSettings.peers} peers × ${operatorSettings.repeats} repeats, then ${operatorSettings.largePeers} peers`);
+    raw.operator = await benchOperator(operatorSettings, say);
+  }
+  const durationSeconds = (performance.now() - started) / 1000;
+  const list = figures(raw);
+  const table = markdownTable(list);
+  const summary = headline(raw);
+  const document = {
+    finishedAt: new Date().toISOString(),
+    durationSeconds,
+    quick,
+    parts: [...only],
+    machine: { ...load, atEnd: loadavg() },
+    settings: { path: pathSettings, operator: operatorSettings, reloadChanges },
+    ...summary,
+    figures: list,
+    raw: {
+      ...raw,
+      ...(raw.federator ? { federator: { ...raw.federator, runs: thinRuns(raw.federator.runs) } } : {}),
+      ...(raw.operator ? { operator: { ...raw.operator, logs: "operator.log" } } : {}),
+    },
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  if (raw.operator) writeFileSync(join(RESULTS, "operator.log"), raw.operator.logs);
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  writeFileSync(join(RESULTS, "latest.json"), json);
+  writeFileSync(join(RESULTS, `bench-${document.finishedAt.replace(/[:.]/g, "-")}.json`), json);
+  const markdown = [`# Benchmarks (${document.finishedAt}, ${durationSeconds.toFixed(0)} s, load average ${load.atStart.map((l) => l.toFixed(1)).join(" ")})`, "", table, ""].join("\n");
+  writeFileSync(join(RESULTS, "latest.md"), markdown);
+  const series = chartSeries({ ...raw });
+  if (series.length > 0) writeFileSync(join(RESULTS, "latencies.svg"), latencyChart("Latency distributions (box p25–p75, whiskers p1–p99, log scale)", series));
+  console.log(`\n${table}\n`);
+  console.log(`bench finished in ${durationSeconds.toFixed(0)} s; results in ${RESULTS}/latest.{json,md} and latencies.svg`);
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  await stopEnvironments();
+  process.exit(1);
+});
