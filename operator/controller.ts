@@ -45,7 +45,9 @@ interface NamespaceInformers {
   readonly owned: ReadonlyMap<KindName, Informer>;
 }
 
-const ORPHANS = ""; // the config name of the key that reports on peers no config takes
+const ORPHANS = "";
+/** Concurrent status writes per reconcile. */
+const STATUS_WRITERS = 16; // the config name of the key that reports on peers no config takes
 const decode = (data: unknown, base64: boolean): Record<string, string> =>
   Object.fromEntries(Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [k, base64 ? Buffer.from(v, "base64").toString("utf8") : v]));
 
@@ -312,12 +314,20 @@ export class Controller {
   }
 
   async #writeStatuses(set: NamespaceInformers, live: KubeObject, config: FederationConfig, state: DesiredState, ingressProblem: string | undefined): Promise<void> {
-    for (const verdict of state.verdicts) {
+    // Peers' statuses are independent: write them a few at a time, not one round trip after another.
+    const pending = state.verdicts.flatMap((verdict) => {
       const object = set.peers.get(verdict.peer.metadata.name);
       const status = state.peerStatuses.get(verdict.peer.metadata.name);
-      if (object === undefined || status === undefined) continue;
-      await this.#writePeerStatus(object, status);
-    }
+      return object === undefined || status === undefined ? [] : [{ object, status }];
+    });
+    const failures: unknown[] = [];
+    const worker = async () => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        await this.#writePeerStatus(next.object, next.status).catch((error: unknown) => failures.push(error));
+      }
+    };
+    await Promise.all(Array.from({ length: STATUS_WRITERS }, worker));
+    if (failures.length > 0) throw failures[0];
     let status: FederationConfigStatus = state.configStatus;
     if (ingressProblem !== undefined) {
       const reason = /snippet/i.test(ingressProblem) ? "SnippetAnnotationsDisabled" : "IngressRejected";
