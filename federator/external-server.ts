@@ -6,7 +6,7 @@ import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
-import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { remoteCAFingerprints, type FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
 import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
 import { certificateFromTlsSession, type CertificateResult } from "./client-certificate.ts";
@@ -110,7 +110,8 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
   const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
   if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
-  const fingerprints = remoteFor(config, origin.value)?.cas ?? [];
+  const remote = remoteFor(config, origin.value);
+  const fingerprints = remote === undefined ? [] : remoteCAFingerprints(config, remote);
   const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
   if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
   // 5. Forward to the component.

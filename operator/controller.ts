@@ -47,7 +47,7 @@ interface NamespaceInformers {
 
 const ORPHANS = "";
 /** Concurrent status writes per reconcile. */
-const STATUS_WRITERS = 16; // the config name of the key that reports on peers no config takes
+const STATUS_WRITERS = 8; // the config name of the key that reports on peers no config takes
 const decode = (data: unknown, base64: boolean): Record<string, string> =>
   Object.fromEntries(Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [k, base64 ? Buffer.from(v, "base64").toString("utf8") : v]));
 
@@ -74,7 +74,7 @@ export class Controller {
       onResult: (key, outcome, ms, error) => {
         options.metrics.reconciles.inc({ result: outcome });
         options.metrics.reconcileSeconds.observe(ms / 1000);
-        if (outcome === "error") options.log.warn({ key, err: error }, "reconcile failed; retrying with backoff");
+        if (outcome === "error") options.log.warn({ config: key, err: error }, "reconcile failed; retrying with backoff");
       },
     });
   }

@@ -15,6 +15,9 @@ export interface QueueOptions {
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { concurrency: 4, coalesceMs: 20, minIntervalMs: 100, baseBackoffMs: 200, maxBackoffMs: 300_000 };
 
+/** However slow a config's reconcile, a change waits at most this long for the next one to start. */
+const MAX_SPACING_MS = 1000;
+
 export type ReconcileResult = { readonly requeueAfterMs?: number };
 export type Reconciler = (key: string) => Promise<ReconcileResult>;
 
@@ -85,7 +88,7 @@ export class WorkQueue {
       this.#dirtyWhileProcessing.add(key);
       return;
     }
-    const spacing = Math.max(this.#options.minIntervalMs, 2 * (this.#lastDuration.get(key) ?? 0));
+    const spacing = Math.min(MAX_SPACING_MS, Math.max(this.#options.minIntervalMs, 2 * (this.#lastDuration.get(key) ?? 0)));
     const earliest = Math.max(at, (this.#lastStart.get(key) ?? 0) + spacing);
     const current = this.#waiting.get(key);
     if (current === undefined || earliest < current) this.#waiting.set(key, earliest);

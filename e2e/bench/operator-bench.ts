@@ -130,7 +130,7 @@ function watchOutputs(client: RestClient): { reflected: Reflected; stop(): void;
       reflected.at = performance.now();
     }
     if (kind === "ConfigMap" && name === "wire-federator") {
-      reflected.remotes = ((data["federator.yaml"] ?? "").match(/^ {2}- domain: /gm) ?? []).length;
+      reflected.remotes = ((data["federator.yaml"] ?? "").match(/^ {2}- {?domain: /gm) ?? []).length;
       reflected.at = performance.now();
     }
     reflected.history.push({ at: reflected.at, cas: reflected.cas, remotes: reflected.remotes });

@@ -11,11 +11,11 @@ export const FederatorRemote = z.strictObject({
   searchPolicy: searchPolicy.default("no_search"),
   restriction: restriction.prefault({ type: "AllowAll" }),
   cas: z
-    .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: "must be a base64 SHA-256 fingerprint (44 characters)" }))
+    .array(z.number().int().min(0))
     .default([])
     .meta({
       description:
-        "Base64 SHA-256 fingerprints (of the DER) of the remote's own CA certificates (from its FederationPeer caBundle). When set, the remote's client certificate must be issued directly by one of them: another peer's CA in the shared bundle cannot vouch for this remote.",
+        "The remote's own CAs (from its FederationPeer caBundle), as indexes into caFingerprints. When set, the remote's client certificate must be issued directly by one of them: another peer's CA in the shared bundle cannot vouch for this remote.",
     }),
 });
 
@@ -24,6 +24,10 @@ export const FederatorConfig = z.strictObject({
   infraDomain: dnsName("Our infrastructure domain, the name in our certificate."),
   strategy,
   remotes: z.array(FederatorRemote).default([]),
+  caFingerprints: z
+    .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: "must be a base64 SHA-256 fingerprint (44 characters)" }))
+    .default([])
+    .meta({ description: "Base64 SHA-256 fingerprints (of the DER) of the peers' CAs, each once; remotes refer to them by index." }),
   services: z.strictObject({
     brig: httpUrl("Base URL of brig."),
     galley: httpUrl("Base URL of galley."),
@@ -52,7 +56,18 @@ export const FederatorConfig = z.strictObject({
       maxBodyBytes: z.number().int().min(1024).default(100 * 1024 * 1024),
     })
     .prefault({}),
+}).superRefine((config, ctx) => {
+  config.remotes.forEach((remote, r) =>
+    remote.cas.forEach((index, c) => {
+      if (index >= config.caFingerprints.length) ctx.addIssue({ code: "custom", path: ["remotes", r, "cas", c], message: `no caFingerprints[${index}]` });
+    }),
+  );
 });
+
+/** The fingerprints of a remote's own CAs. */
+export function remoteCAFingerprints(config: Pick<FederatorConfig, "caFingerprints">, remote: Pick<FederatorRemote, "cas">): string[] {
+  return remote.cas.flatMap((index) => config.caFingerprints[index] ?? []);
+}
 
 export type FederatorConfig = z.output<typeof FederatorConfig>;
 export type FederatorConfigInput = z.input<typeof FederatorConfig>;

@@ -88,6 +88,12 @@ describe("bad input is refused with the field path", () => {
     expect(problems(FederationPeerSpec, input)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
+  it("federator.yaml with a remote CA index out of range names the field", () => {
+    const parsed = parseWith(FederatorConfig, { ...exampleFederatorConfig, caFingerprints: [], remotes: [{ domain: "ok.example", cas: [0] }] });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problems).toContainEqual({ path: "remotes[0].cas[0]", message: "no caFingerprints[0]" });
+  });
+
   it("federator.yaml with a remote's bad domain names the list index", () => {
     const input = { ...exampleFederatorConfig, remotes: [{ domain: "ok.example" }, { domain: "NOT OK" }] };
     const parsed = parseWith(FederatorConfig, input);

@@ -19,6 +19,8 @@ export interface AcceptedPeer {
 
 export function federatorConfig(config: FederationConfig, accepted: readonly AcceptedPeer[]): FederatorConfig {
   const { spec } = config;
+  const caFingerprints = [...new Set(accepted.flatMap((a) => a.caFingerprints))].sort();
+  const indexOf = new Map(caFingerprints.map((fingerprint, index) => [fingerprint, index]));
   const input: FederatorConfigInput = {
     backendDomain: spec.backendDomain,
     infraDomain: spec.infraDomain,
@@ -30,8 +32,9 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
         infraDomain: peer.spec.infraDomain ?? null,
         searchPolicy: peer.spec.searchPolicy,
         restriction: peer.spec.restriction,
-        cas: [...caFingerprints].sort(),
+        cas: caFingerprints.map((fingerprint) => indexOf.get(fingerprint) ?? -1).sort((a, b) => a - b),
       })),
+    caFingerprints,
     services: spec.federator.services,
     dns: { server: spec.federator.dns.server ?? null },
     listen: {
