@@ -150,7 +150,7 @@ export class Controller {
     if (name === ORPHANS) return this.#reconcileOrphans(set);
     const live = set.configs.get(name);
     if (live === undefined) return {}; // deleted: the garbage collector removes its outputs
-    return this.#reconcileConfig(set, live);
+    return this.#reconcileConfig(set, live, () => this.#queue.superseded(key));
   }
 
   #now(): Date {
@@ -174,7 +174,8 @@ export class Controller {
     return mergeConditions(previous, next, object.metadata["generation"] as number | undefined, this.#now());
   }
 
-  async #reconcileConfig(set: NamespaceInformers, live: KubeObject): Promise<ReconcileResult> {
+  /** `superseded()` tells that another reconcile of this key is already queued (a burst is under way). */
+  async #reconcileConfig(set: NamespaceInformers, live: KubeObject, superseded: () => boolean): Promise<ReconcileResult> {
     const parsed = parseWith(FederationConfig, live);
     if (!parsed.ok) {
       const message = `${describeProblems(parsed.problems)}; fix the FederationConfig`;
@@ -219,6 +220,8 @@ export class Controller {
 
     const ingressProblem = await this.#applyAll(set, config, state);
     await this.#pruneOutputs(set, config, state);
+    // During a burst the outputs matter first; statuses are written by the reconcile that sees it end.
+    if (superseded()) return {};
     await this.#writeStatuses(set, live, config, state, ingressProblem);
     this.#recordPeerMetrics(namespace, config.metadata.name, state);
     return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };

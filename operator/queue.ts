@@ -13,7 +13,7 @@ export interface QueueOptions {
   readonly maxBackoffMs: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { concurrency: 4, coalesceMs: 20, minIntervalMs: 100, baseBackoffMs: 200, maxBackoffMs: 300_000 };
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { concurrency: 4, coalesceMs: 20, minIntervalMs: 250, baseBackoffMs: 200, maxBackoffMs: 300_000 };
 
 /** However slow a config's reconcile, a change waits at most this long for the next one to start. */
 const MAX_SPACING_MS = 1000;
@@ -47,6 +47,11 @@ export class WorkQueue {
     this.#reconcile = reconcile;
     this.#options = { ...DEFAULT_QUEUE_OPTIONS, ...options };
     this.#observer = observer;
+  }
+
+  /** True while `key` runs and has changed again since it started: its result is already stale. */
+  superseded(key: string): boolean {
+    return this.#dirtyWhileProcessing.has(key);
   }
 
   get depth(): number {
