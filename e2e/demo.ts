@@ -83,6 +83,12 @@ async function main(): Promise<void> {
     console.log(`  response: ${ok.status} ${ok.text}`);
 
     heading("Custom resources on both backends");
+    for (const [local, remote] of [[a, b], [b, a]] as const) {
+      await waitFor(async () => {
+        const peer = await local.get("FederationPeer", remote.name);
+        return ((peer?.["status"] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === "Accepted" && c.status === "True");
+      }, { description: `${local.domain} reports ${remote.domain} as accepted`, timeoutMs: 20_000 });
+    }
     await show(a);
     console.log();
     await show(b);
