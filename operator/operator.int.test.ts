@@ -10,8 +10,9 @@ import { kubectl } from "../e2e/support/kubectl.ts";
 import { waitFor } from "../e2e/support/wait-for.ts";
 import { stableJson } from "./kube/apply.ts";
 import type { KubeObject } from "./desired/objects.ts";
+import { getObject } from "./kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "./kube/resources.ts";
-import { createRestClient, KubeApiError, loadKubeConfig, type RestClient } from "./kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "./kube/rest.ts";
 import { startOperator, type OperatorUnderTest } from "./testing/operator-under-test.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -48,14 +49,7 @@ const apply = async (ns: string, ...objects: object[]) => {
   return result;
 };
 
-const get = async (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => {
-  try {
-    return (await admin.request("GET", resourcePath(RESOURCES[kind], ns, name))).body as KubeObject;
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-};
+const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, kind, ns, name);
 
 const fc = (spec: object = {}) => ({
   apiVersion: "federation.wire.com/v1alpha1",

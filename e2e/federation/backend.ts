@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { createLogger } from "../../lib/log.ts";
 import type { KubeObject } from "../../operator/desired/objects.ts";
+import { getObject } from "../../operator/kube/get-object.ts";
 import { Informer } from "../../operator/kube/informer.ts";
 import { RESOURCES, resourcePath, type KindName } from "../../operator/kube/resources.ts";
-import { createRestClient, KubeApiError, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { projectVolume } from "../kubelet/atomic-volume.ts";
 import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
@@ -135,14 +136,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       const result = await kubectl(["apply", "-n", NAMESPACE, "-f", "-"], objects.map((o) => stringify(o)).join("---\n"));
       if (result.code !== 0) throw new Error(`kubectl apply on ${options.domain} failed: ${result.stderr}`);
     };
-    const get = async (kind: KindName, name: string) => {
-      try {
-        return (await client.request("GET", resourcePath(RESOURCES[kind], NAMESPACE, name))).body as KubeObject;
-      } catch (error) {
-        if (error instanceof KubeApiError && error.status === 404) return undefined;
-        throw error;
-      }
-    };
+    const get = (kind: KindName, name: string) => getObject(client, kind, NAMESPACE, name);
     await apply(federationConfig(options, components.services));
     await waitFor(async () => (await get("Ingress", `${CONFIG}-federator`)) && (await get("Secret", `${CONFIG}-tls`)) && (await get("ConfigMap", `${CONFIG}-federator`)), {
       description: `the operator of ${options.domain} writes its Ingress, certificate and federator config`,

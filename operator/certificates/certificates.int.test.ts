@@ -14,8 +14,9 @@ import { createTestNamespace, type TestNamespace } from "../../e2e/support/names
 import { waitFor } from "../../e2e/support/wait-for.ts";
 import type { KubeObject } from "../desired/objects.ts";
 import { stableJson } from "../kube/apply.ts";
+import { getObject } from "../kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "../kube/resources.ts";
-import { createRestClient, KubeApiError, loadKubeConfig, type RestClient } from "../kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../kube/rest.ts";
 import { startOperator, type OperatorUnderTest } from "../testing/operator-under-test.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -64,14 +65,7 @@ const apply = async (ns: string, ...objects: object[]) => {
   expect(result.code).toBe(0);
 };
 
-const get = async (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => {
-  try {
-    return (await admin.request("GET", resourcePath(RESOURCES[kind], ns, name))).body as KubeObject;
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-};
+const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, kind, ns, name);
 
 const fc = (certificate: object) => ({
   apiVersion: "federation.wire.com/v1alpha1",
