@@ -17,6 +17,7 @@ import type { ReferencedData } from "./desired/referenced.ts";
 import { applyObject, applyStatus, deleteObject } from "./kube/apply.ts";
 import { createEventRecorder, type EventRecorder } from "./kube/events.ts";
 import { Informer } from "./kube/informer.ts";
+import { decodedSecretData } from "./kube/secret-data.ts";
 import { referenceKey, ReferencedWatch, type ReferencedKind } from "./kube/referenced-watch.ts";
 import { RESOURCES, type KindName } from "./kube/resources.ts";
 import { KubeApiError, type RestClient } from "./kube/rest.ts";
@@ -45,11 +46,9 @@ interface NamespaceInformers {
   readonly owned: ReadonlyMap<KindName, Informer>;
 }
 
-const ORPHANS = "";
+const ORPHANS = ""; // the config name of the key that reports on peers no config takes
 /** Concurrent status writes per reconcile. */
-const STATUS_WRITERS = 8; // the config name of the key that reports on peers no config takes
-const decode = (data: unknown, base64: boolean): Record<string, string> =>
-  Object.fromEntries(Object.entries((data ?? {}) as Record<string, string>).map(([k, v]) => [k, base64 ? Buffer.from(v, "base64").toString("utf8") : v]));
+const STATUS_WRITERS = 8;
 
 export class Controller {
   readonly #o: ControllerOptions;
@@ -262,8 +261,8 @@ export class Controller {
     for (const [kind, name] of refs) {
       const object = this.#referenced.get(kind, namespace, name);
       if (object === undefined) continue;
-      if (kind === "Secret") secrets.set(name, decode(object["data"], true));
-      else configMaps.set(name, decode(object["data"], false));
+      if (kind === "Secret") secrets.set(name, decodedSecretData(object) ?? {});
+      else configMaps.set(name, (object["data"] ?? {}) as Record<string, string>);
     }
     return { secrets, configMaps };
   }

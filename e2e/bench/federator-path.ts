@@ -3,6 +3,7 @@
 // B's certificate and CA bundle) → B's brig directly. Throughput at a fixed number of connections,
 // latency with one connection (closed loop, so it shows per-request overhead, not queueing), and
 // A's egress TLS connections counted per 10k egress requests.
+import { decodedSecretData } from "../../operator/kube/secret-data.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { Environment } from "../federation/environment.ts";
@@ -54,9 +55,7 @@ async function freePort(host: string): Promise<number> {
 }
 
 async function secretData(backend: Backend, name: string): Promise<Record<string, string>> {
-  const secret = await backend.get("Secret", name);
-  const data = (secret?.["data"] ?? {}) as Record<string, string>;
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+  return decodedSecretData(await backend.get("Secret", name)) ?? {};
 }
 
 /** A second nginx from B's own Ingress and Secrets whose every upstream is B's brig. */

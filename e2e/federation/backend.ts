@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { createLogger } from "../../lib/log.ts";
 import type { KubeObject } from "../../operator/desired/objects.ts";
 import { getObject } from "../../operator/kube/get-object.ts";
+import { decodedSecretData } from "../../operator/kube/secret-data.ts";
 import { Informer } from "../../operator/kube/informer.ts";
 import { RESOURCES, resourcePath, type KindName } from "../../operator/kube/resources.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
@@ -92,8 +93,6 @@ async function stopProcess({ child }: Managed): Promise<void> {
   clearTimeout(timer);
 }
 
-const decode = (object: KubeObject | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries((object?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 
 export function federationConfig(options: BackendOptions, services: Record<string, string>): object {
   return {
@@ -194,7 +193,7 @@ async function startNode({ options, client, controlPlane, get, say, stack }: Nod
   const project = (volume: string, data: Record<string, string>) => {
     if (projectVolume(join(volumes, volume), data, projected.get(volume))) projected.set(volume, data);
   };
-  const secretOf = (name: string) => decode(informers.secrets.get(name));
+  const secretOf = (name: string) => decodedSecretData(informers.secrets.get(name)) ?? {};
   let nginx: NginxProcess | undefined;
   const ingressInput = () => {
     const ingress = informers.ingress.get(`${CONFIG}-federator`);

@@ -6,6 +6,7 @@ import { isSelfSigned } from "../../lib/certs/chain.ts";
 import { checkServingCertificate } from "../../lib/certs/serving-certificate.ts";
 import type { OwnCertificate } from "../desired/desired.ts";
 import type { KubeObject } from "../desired/objects.ts";
+import { decodedSecretData } from "../kube/secret-data.ts";
 import type { ReferencedKind } from "../kube/referenced-watch.ts";
 import { fromCertManager, type CertManagerView } from "./cert-manager.ts";
 import { selfSigned, type SelfSignedMaterial } from "./self-signed.ts";
@@ -32,10 +33,6 @@ export interface CertificateManager {
   ensure(context: CertificateContext): Promise<EnsuredCertificate>;
 }
 
-export const secretData = (object: KubeObject | undefined): Record<string, string> | undefined =>
-  object === undefined
-    ? undefined
-    : Object.fromEntries(Object.entries((object["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 
 export const notReady = (reason: string, message: string): EnsuredCertificate => ({
   ready: { type: "CertificateReady", status: "False", reason, message },
@@ -47,7 +44,7 @@ const DAY_MS = 86_400_000;
 /** A kubernetes.io/tls Secret someone else keeps (the user, or cert-manager): is it fit for federation? */
 export function fromTlsSecret(context: CertificateContext, name: string, source: string): EnsuredCertificate {
   const { infraDomain } = context.config.spec;
-  const data = secretData(context.referenced("Secret", name));
+  const data = decodedSecretData(context.referenced("Secret", name));
   if (data === undefined) return notReady("SecretNotFound", `${source} not found; create a kubernetes.io/tls Secret for ${infraDomain}`);
   const certificatePem = data["tls.crt"];
   const privateKeyPem = data["tls.key"];

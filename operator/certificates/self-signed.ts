@@ -5,7 +5,8 @@ import { createCertificateAuthority, issueCertificate, type CertificateAuthority
 import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import { outputNames } from "../desired/names.ts";
 import { parseDuration } from "./duration.ts";
-import { secretData, type CertificateContext, type EnsuredCertificate } from "./own-certificate.ts";
+import { decodedSecretData } from "../kube/secret-data.ts";
+import type { CertificateContext, EnsuredCertificate } from "./own-certificate.ts";
 
 const CA_VALIDITY_DAYS = 3650;
 const DAY_MS = 86_400_000;
@@ -51,11 +52,11 @@ export async function selfSigned(context: CertificateContext, issued: Map<string
   const remembered = issued.get(config.metadata.uid ?? config.metadata.name);
 
   const ca =
-    readCA(secretData(context.owned(names.selfSignedCA)), now) ??
+    readCA(decodedSecretData(context.owned(names.selfSignedCA)), now) ??
     remembered?.ca ??
     (await createCertificateAuthority({ commonName: `${config.spec.infraDomain} federation CA`, organization: "wire-federation-operator", validityDays: CA_VALIDITY_DAYS }));
 
-  const candidates = [readLeaf(secretData(context.owned(names.tls))), remembered ? readLeaf({ "tls.crt": remembered.leaf.chainPem, "tls.key": remembered.leaf.privateKeyPem }) : undefined]
+  const candidates = [readLeaf(decodedSecretData(context.owned(names.tls))), remembered ? readLeaf({ "tls.crt": remembered.leaf.chainPem, "tls.key": remembered.leaf.privateKeyPem }) : undefined]
     .filter((c) => c !== undefined)
     .sort((a, b) => b.leaf.notBefore.getTime() - a.leaf.notBefore.getTime());
   let leaf = candidates[0];
