@@ -5,10 +5,10 @@
 // A's egress TLS connections counted per 10k egress requests.
 import { decodedSecretData } from "../../operator/kube/secret-data.ts";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import type { Environment } from "../federation/environment.ts";
 import type { Backend } from "../federation/backend.ts";
 import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
+import { freePorts } from "../controlplane/ports.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { jsonBody, runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { percentile } from "./statistics.ts";
@@ -45,14 +45,6 @@ export interface PathSettings {
 
 export const DEFAULT_PATH_SETTINGS: PathSettings = { bodySizes: [1024, 64 * 1024], repeats: 3, durationSeconds: 5, warmupSeconds: 1, throughputConnections: 10 };
 
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
 
 async function secretData(backend: Backend, name: string): Promise<Record<string, string>> {
   return decodedSecretData(await backend.get("Secret", name)) ?? {};
@@ -65,7 +57,7 @@ async function startDirectNginx(b: Backend): Promise<{ nginx: NginxProcess; url:
   const secrets = new Map<string, Record<string, string>>();
   for (const name of ["wire-tls", "wire-ca-bundle"]) secrets.set(`wire/${name}`, await secretData(b, name));
   const brig = new URL(b.components.brig.url);
-  const port = await freePort(b.address);
+  const [port] = (await freePorts(1, b.address)) as [number];
   const nginx = await startNginx({ ingress, secret: (n) => secrets.get(n), upstream: () => brig.host, listen: `${b.address}:${port}` });
   return { nginx, url: `https://${b.address}:${port}/federation/brig/get-user` };
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { stopChild } from "../controlplane/processes.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { counterSum } from "./federator-path.ts";
 
@@ -60,14 +61,7 @@ export async function launchOperator(kubeconfig: string, namespace: string): Pro
   const pid = child.pid;
   if (pid === undefined) throw new Error("the operator did not start");
   const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopChild(child, 5000);
   try {
     await waitFor(
       async () => {

@@ -5,14 +5,14 @@ import { waitUntilReady } from "./readiness.ts";
 
 const PORT_ATTEMPTS = 3;
 
-/** Reserves `count` distinct free loopback ports (released again right away). */
-export async function freePorts(count: number): Promise<number[]> {
+/** Reserves `count` distinct free ports on a loopback address (released again right away). */
+export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => {
       const server = createServer();
       return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve(server));
+        server.listen(0, host, () => resolve(server));
       });
     }),
   );

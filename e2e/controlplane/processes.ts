@@ -57,6 +57,19 @@ export function forgetTempDir(dir: string): void {
 
 const setprivAvailable = spawnSync("setpriv", ["--pdeathsig", "KILL", "--", "true"]).status === 0;
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function startProcess({ name, command, args, logPath, env }: StartProcessOptions): ManagedProcess {
   installExitHook();
   const log = openSync(logPath, "a");
@@ -83,13 +96,8 @@ export function startProcess({ name, command, args, logPath, env }: StartProcess
 
   async function stop(graceMs = 10_000): Promise<ProcessExit> {
     if (exit) return exit;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await stopChild(child, graceMs);
+    return exited;
   }
 
   return { name, pid, logPath, exited, hasExited: () => exit !== undefined, stop, logTail: (lines) => tailFile(logPath, lines) };

@@ -15,6 +15,7 @@ import { Informer } from "../../operator/kube/informer.ts";
 import { RESOURCES, resourcePath, type KindName } from "../../operator/kube/resources.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
+import { stopChild } from "../controlplane/processes.ts";
 import { projectVolume } from "../kubelet/atomic-volume.ts";
 import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
 import { startFakeComponents, type FakeComponents } from "../support/fake-components.ts";
@@ -84,14 +85,7 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Mana
   return managed;
 }
 
-async function stopProcess({ child }: Managed): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopProcess = ({ child }: Managed): Promise<void> => stopChild(child, 5000);
 
 
 export function federationConfig(options: BackendOptions, services: Record<string, string>): object {

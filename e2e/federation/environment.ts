@@ -1,7 +1,7 @@
 // Two federating Wire backends, a.example on 127.0.0.2 and b.example on 127.0.0.3, one real DNS
 // server with their SRV records, and each backend's FederationPeer for the other carrying the
 // other's published CA, as two operators' owners would exchange them.
-import { createServer } from "node:net";
+import { freePorts } from "../controlplane/ports.ts";
 import { startDnsmasq, type Dnsmasq } from "../support/dnsmasq.ts";
 import { startBackend, type Backend, type BackendPorts } from "./backend.ts";
 
@@ -20,17 +20,10 @@ export interface Environment {
 
 export const SRV_PREFIX = "_wire-server-federator._tcp";
 
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 async function portsOn(host: string): Promise<BackendPorts> {
-  return { internal: await freePort(host), external: await freePort(host), ingress: await freePort(host) };
+  const [internal, external, ingress] = (await freePorts(3, host)) as [number, number, number];
+  return { internal, external, ingress };
 }
 
 export function peerFor(remote: Backend, options: { suspend?: boolean } = {}): object[] {
