@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays });
   let synced = false;
   const server = await startHttpServer(o.host, o.port, metrics.registry, { ready: () => synced || !elector?.leading });
-  log.info({ listen: `${o.host}:${server.address() && typeof server.address() === "object" ? (server.address() as { port: number }).port : o.port}`, namespaces: o.namespaces, identity: o.identity }, "operator starting");
+  const bound = server.address();
+  const port = bound !== null && typeof bound === "object" ? bound.port : o.port;
+  log.info({ listen: `${o.host}:${port}`, namespaces: o.namespaces, identity: o.identity }, "operator starting");
 
   const startController = () => {
     metrics.leader.set(1);

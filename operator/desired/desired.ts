@@ -1,7 +1,7 @@
 // desired(config, peers, referenced data) → the objects that must exist and every status.
 // Pure: same input, same output; the controller does all I/O around it.
 import { API_VERSION, type FederationConfig, type FederationConfigStatus, type FederationPeer, type FederationPeerStatus } from "../../lib/api/v1alpha1.ts";
-import { compactFingerprint, parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
+import { compactFingerprint, parseCertificateBundleCached, validityAt, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import { buildCABundle, type CABundle } from "./ca-bundle.ts";
 import { mergeConditions, type ConditionInput } from "./conditions.ts";
 import { federatorConfig, renderFederatorConfig } from "./federator-config.ts";
@@ -80,9 +80,9 @@ function extraCAs(config: FederationConfig, referenced: ReferencedData, now: Dat
   const found = extra.secretRef ? lookup(referenced, "Secret", extra.secretRef) : extra.configMapRef ? lookup(referenced, "ConfigMap", extra.configMapRef) : undefined;
   if (found === undefined) return { certificates: [] };
   if (!found.ok) return { certificates: [], problem: `trust.extraCABundle: ${found.message}` };
-  const parsed = parseCertificateBundle(found.value);
+  const parsed = parseCertificateBundleCached(found.value);
   if (!parsed.ok) return { certificates: [], problem: `trust.extraCABundle: ${parsed.problem.message}` };
-  const valid = parsed.certificates.filter((c) => c.notAfter > now && c.notBefore <= now);
+  const valid = parsed.certificates.filter((c) => validityAt(c, now) === "Valid");
   return { certificates: valid };
 }
 

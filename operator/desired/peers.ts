@@ -69,8 +69,9 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
     const message = `${source.where}: ${parsed.problem.message}; provide PEM-encoded CA certificates`;
     return { condition: cond("CAValid", "False", "InvalidPEM", message), all: [], trusted: [], usable: false };
   }
-  const problems = parsed.certificates.map((c) => describeInvalid(c, context.now)).filter((p): p is string => p !== undefined);
-  const trusted = parsed.certificates.filter((c) => describeInvalid(c, context.now) === undefined);
+  const checked = parsed.certificates.map((certificate) => ({ certificate, problem: describeInvalid(certificate, context.now) }));
+  const problems = checked.flatMap((c) => (c.problem === undefined ? [] : [c.problem]));
+  const trusted = checked.flatMap((c) => (c.problem === undefined ? [c.certificate] : []));
   if (problems.length === 0) {
     const message = `${trusted.length} CA certificate(s) trusted`;
     return { condition: cond("CAValid", "True", "Valid", message), all: parsed.certificates, trusted, usable: true };
