@@ -25,6 +25,8 @@ export interface FederatorOptions {
   readonly poolSize?: number;
   readonly log?: Logger;
   readonly defaultMetrics?: boolean;
+  /** Watch mode: how many watch requests the reloader made, for a metric. */
+  readonly kubeWatchRequests?: () => number;
 }
 
 export interface Federator {
@@ -112,7 +114,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   let digest = sourcesDigest(options.sources);
   let rejectedDigest: string | undefined;
   let discovery = new Discovery({ server: dnsServerOf(snapshot) });
-  const metrics = createMetrics(() => snapshot.loadedAt, { defaultMetrics: options.defaultMetrics ?? false });
+  const metrics = createMetrics(() => snapshot.loadedAt, { defaultMetrics: options.defaultMetrics ?? false, ...(options.kubeWatchRequests === undefined ? {} : { kubeWatchRequests: options.kubeWatchRequests }) });
   const pool = new SessionPool({
     size: options.poolSize ?? 1,
     connectTimeoutMs: snapshot.config.limits.connectTimeoutSeconds * 1000,

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { readSources, type FileLocations, type ReadResult } from "./config.ts";
 import { startFederator, type Federator } from "./federator.ts";
 import { watchFiles } from "./reload-files.ts";
-import { loadKubeConfig, readKubeSources, watchKube, type KubeObjects } from "./reload-watch.ts";
+import { connectKubeSources, reloadOnChange, type KubeObjects } from "./reload-watch.ts";
 
 export const USAGE = `Usage: federator [options]
   --config FILE              federator.yaml (Files mode; required there)
@@ -117,12 +117,15 @@ export async function run(options: CliOptions, log: Logger): Promise<Running> {
   }
   const kube = options.kube;
   if (kube === undefined) throw new Error("Watch mode needs the objects to watch");
-  const kc = loadKubeConfig(kube.kubeconfig);
-  const first: ReadResult = await readKubeSources(kc, kube);
-  if (!first.ok) throw new Error(first.reason);
-  const federator = await startFederator({ sources: first.sources, listen, poolSize: options.poolSize, log, defaultMetrics: true });
-  const watcher = watchKube({ kc, objects: kube, federator, log, initial: first.sources });
-  return { federator, stop: async () => (watcher.close(), await federator.close(options.shutdownGraceMs)) };
+  const sources = await connectKubeSources(kube, log);
+  const first: ReadResult = sources.current();
+  if (!first.ok) {
+    sources.close();
+    throw new Error(`cannot read the federator's objects: ${first.reason}`);
+  }
+  const federator = await startFederator({ sources: first.sources, listen, poolSize: options.poolSize, log, defaultMetrics: true, kubeWatchRequests: () => sources.watchRequests() });
+  reloadOnChange(sources, federator);
+  return { federator, stop: async () => (sources.close(), await federator.close(options.shutdownGraceMs)) };
 }
 
 async function main(): Promise<void> {

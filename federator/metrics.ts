@@ -12,11 +12,12 @@ export interface FederatorMetrics {
   readonly tlsConnections: Counter<"target">;
   readonly reloads: Counter<"result" | "source">;
   readonly configAge: Gauge;
+  readonly kubeWatchRequests: Gauge;
 }
 
 export const UNKNOWN_DOMAIN = "-";
 
-export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: boolean } = {}): FederatorMetrics {
+export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: boolean; kubeWatchRequests?: () => number } = {}): FederatorMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? false) collectDefaultMetrics({ register: registry, prefix: "federator_" });
   const registers = [registry];
@@ -64,6 +65,14 @@ export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: 
       registers,
       collect() {
         this.set((Date.now() - loadedAt().getTime()) / 1000);
+      },
+    }),
+    kubeWatchRequests: new Gauge({
+      name: "federator_kube_watch_requests",
+      help: "Watch requests made to the Kubernetes API in Watch mode since start (one per object, and one more each time the API server ends a watch).",
+      registers,
+      collect() {
+        this.set(options.kubeWatchRequests?.() ?? 0);
       },
     }),
   };

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNginx, type NginxProcess } from "../e2e/nginx/nginx.ts";
-import type { KubeObject } from "../operator/desired/objects.ts";
+import type { KubeObject } from "../lib/kube/objects.ts";
 import { http1, ingressCall, json, rpc, type Backend } from "./testing/backends.ts";
 import { federatorCertificate } from "./testing/pki.ts";
 import { baseConfig, closedPort, startWorld, type World } from "./testing/world.ts";

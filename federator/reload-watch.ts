@@ -1,7 +1,13 @@
 // Watch mode: read the federator ConfigMap and the two Secrets through the Kubernetes API and
-// follow them with watches restricted to each object's name (RBAC: get/watch on those names only),
-// so a change reaches the federator in well under a second, without waiting for the kubelet.
-import { CoreV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Secret } from "@kubernetes/client-node";
+// follow them with one informer each, restricted to the object's name (RBAC: get/list/watch on
+// those names only), so a change reaches the federator in well under a second, without waiting for
+// the kubelet. The informers are the operator's (lib/kube): a watch lasts until the API server ends
+// it, and resumes from the last version seen.
+import { Informer } from "../lib/kube/informer.ts";
+import type { KubeObject } from "../lib/kube/objects.ts";
+import { BUILTIN_RESOURCES } from "../lib/kube/resources.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../lib/kube/rest.ts";
+import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ReadResult, Sources } from "./config.ts";
 import type { Federator } from "./federator.ts";
@@ -23,36 +29,14 @@ export const CERT_KEY = "tls.crt";
 export const KEY_KEY = "tls.key";
 export const CA_KEY = "ca.crt";
 
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (path === undefined) kc.loadFromCluster();
-  else kc.loadFromFile(path);
-  return kc;
-}
+/** The first read waits this long for the three objects before the federator gives up starting. */
+const SYNC_TIMEOUT_MS = 30_000;
 
 interface Parts {
   configYaml?: string | undefined;
   certificatePem?: string | undefined;
   privateKeyPem?: string | undefined;
   caBundlePem?: string | undefined;
-}
-
-function secretValue(secret: V1Secret, key: string): string | undefined {
-  const encoded = secret.data?.[key];
-  if (encoded !== undefined) return Buffer.from(encoded, "base64").toString("utf8");
-  return secret.stringData?.[key];
-}
-
-function configMapParts(configMap: V1ConfigMap): Parts {
-  return { configYaml: configMap.data?.[CONFIG_KEY] };
-}
-
-function tlsParts(secret: V1Secret): Parts {
-  return { certificatePem: secretValue(secret, CERT_KEY), privateKeyPem: secretValue(secret, KEY_KEY) };
-}
-
-function caParts(secret: V1Secret): Parts {
-  return { caBundlePem: secretValue(secret, CA_KEY) };
 }
 
 /** The sources once every part is present, else which key of which object is missing. */
@@ -67,113 +51,93 @@ export function assemble(parts: Parts, objects: KubeObjects): ReadResult {
   return { ok: true, sources: parts as Sources };
 }
 
-function describeError(error: unknown): string {
-  const code = (error as { code?: number }).code;
-  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  return code !== undefined ? `HTTP ${code}: ${message}` : (message ?? "error");
+function partsOf(objects: KubeObjects, configMap: KubeObject | undefined, tls: KubeObject | undefined, ca: KubeObject | undefined): Parts {
+  const tlsData = decodedSecretData(tls);
+  return {
+    configYaml: (configMap?.["data"] as Record<string, string> | undefined)?.[CONFIG_KEY],
+    certificatePem: tlsData?.[CERT_KEY],
+    privateKeyPem: tlsData?.[KEY_KEY],
+    caBundlePem: decodedSecretData(ca)?.[CA_KEY],
+  };
 }
 
-/** One-off read of the three objects (start-up in Watch mode). */
-export async function readKubeSources(kc: KubeConfig, objects: KubeObjects): Promise<ReadResult> {
-  const api = kc.makeApiClient(CoreV1Api);
-  try {
-    const [configMap, tls, ca] = await Promise.all([
-      api.readNamespacedConfigMap({ name: objects.configMap, namespace: objects.namespace }),
-      api.readNamespacedSecret({ name: objects.tlsSecret, namespace: objects.namespace }),
-      api.readNamespacedSecret({ name: objects.caSecret, namespace: objects.namespace }),
-    ]);
-    return assemble({ ...configMapParts(configMap), ...tlsParts(tls), ...caParts(ca) }, objects);
-  } catch (error) {
-    return { ok: false, reason: `cannot read the federator's objects: ${describeError(error)}` };
-  }
-}
-
-export interface KubeWatcher {
+export interface KubeSources {
+  /** What the three objects hold now. */
+  current(): ReadResult;
+  /** Calls `listener` (debounced) after each change of any of the objects. */
+  onChange(listener: () => void): void;
+  /** Watch requests made so far (each ends only when the API server ends it, or fails). */
+  watchRequests(): number;
   close(): void;
 }
 
-interface WatchedObject<T> {
-  readonly kind: "configmaps" | "secrets";
-  readonly name: string;
-  readonly read: () => Promise<T>;
-  readonly parts: (object: T) => Parts;
-}
-
-export function watchKube(options: { kc: KubeConfig; objects: KubeObjects; federator: Pick<Federator, "reload" | "reject">; log: Logger; debounceMs?: number; initial: Sources }): KubeWatcher {
-  const { kc, objects, federator, log } = options;
-  const api = kc.makeApiClient(CoreV1Api);
-  const watch = new Watch(kc);
-  let parts: Parts = { ...options.initial };
-  let closed = false;
+/** Starts following the three objects and resolves once all have been listed (or the deadline passed). */
+export async function followKubeSources(options: { objects: KubeObjects; client: RestClient; log: Logger; debounceMs?: number }): Promise<KubeSources> {
+  const { objects, client, log } = options;
+  let listener: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const controllers = new Set<AbortController>();
-
-  function apply(): void {
+  const changed = () => {
     clearTimeout(timer);
     // A certificate and its key change in one Secret event; the short delay joins events of several objects.
-    timer = setTimeout(() => {
-      const assembled = assemble(parts, objects);
-      if (!assembled.ok) federator.reject(assembled.reason, "watch");
-      else federator.reload(assembled.sources, "watch");
-    }, options.debounceMs ?? 20);
-  }
-
-  function follow<T extends V1ConfigMap | V1Secret>(object: WatchedObject<T>): void {
-    const path = `/api/v1/namespaces/${objects.namespace}/${object.kind}`;
-    const restart = (delayMs: number) => {
-      if (!closed) setTimeout(() => void start(), delayMs).unref();
-    };
-    const start = async (): Promise<void> => {
-      let resourceVersion: string | undefined;
-      try {
-        const current = await object.read();
-        resourceVersion = current.metadata?.resourceVersion;
-        parts = { ...parts, ...object.parts(current) };
-        apply();
-      } catch (error) {
-        log.warn({ object: `${object.kind}/${object.name}`, message: describeError(error) }, "cannot read watched object; retrying");
-        return restart(1000);
-      }
-      if (closed) return;
-      try {
-        const controller = await watch.watch(
-          path,
-          { fieldSelector: `metadata.name=${object.name}`, resourceVersion, allowWatchBookmarks: true },
-          (phase: string, changed: T) => {
-            if (phase === "ADDED" || phase === "MODIFIED") {
-              parts = { ...parts, ...object.parts(changed) };
-              apply();
-            } else if (phase === "DELETED") {
-              log.warn({ object: `${object.kind}/${object.name}` }, "watched object deleted; keeping the last good configuration");
-            }
-          },
-          (error: unknown) => {
-            controllers.delete(controller);
-            if (closed) return;
-            if (error !== null && error !== undefined) log.warn({ object: `${object.kind}/${object.name}`, message: describeError(error) }, "watch ended; restarting");
-            restart(error === null || error === undefined ? 0 : 500);
-          },
-        );
-        if (closed) controller.abort();
-        else controllers.add(controller);
-      } catch (error) {
-        log.warn({ object: `${object.kind}/${object.name}`, message: describeError(error) }, "cannot watch object; retrying");
-        restart(1000);
-      }
-    };
-    void start();
-  }
-
-  follow<V1ConfigMap>({ kind: "configmaps", name: objects.configMap, read: () => api.readNamespacedConfigMap({ name: objects.configMap, namespace: objects.namespace }), parts: configMapParts });
-  follow<V1Secret>({ kind: "secrets", name: objects.tlsSecret, read: () => api.readNamespacedSecret({ name: objects.tlsSecret, namespace: objects.namespace }), parts: tlsParts });
-  follow<V1Secret>({ kind: "secrets", name: objects.caSecret, read: () => api.readNamespacedSecret({ name: objects.caSecret, namespace: objects.namespace }), parts: caParts });
-
+    timer = setTimeout(() => listener?.(), options.debounceMs ?? 20);
+  };
+  const informer = (kind: "ConfigMap" | "Secret", name: string) =>
+    new Informer(client, {
+      resource: BUILTIN_RESOURCES[kind],
+      namespace: objects.namespace,
+      name,
+      onChange: (_name, object) => {
+        if (object === undefined) log.warn({ object: `${kind}/${name}` }, "watched object deleted; keeping the last good configuration");
+        else changed();
+      },
+      log,
+    });
+  const configMap = informer("ConfigMap", objects.configMap);
+  const tls = informer("Secret", objects.tlsSecret);
+  const ca = informer("Secret", objects.caSecret);
+  const all = [configMap, tls, ca];
+  for (const i of all) i.start();
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(all.map((i) => i.waitForSync())), new Promise((resolve) => (deadline = setTimeout(resolve, SYNC_TIMEOUT_MS)))]);
+  clearTimeout(deadline);
+  const unsynced = all.filter((i) => !i.synced).length;
+  if (unsynced > 0) log.warn({ namespace: objects.namespace, unsynced }, "cannot list the federator's objects yet; retrying with backoff");
+  let last = partsOf(objects, undefined, undefined, undefined);
   return {
+    current() {
+      // A deleted object keeps its last parts: the federator keeps the last good configuration.
+      const now = partsOf(objects, configMap.get(objects.configMap), tls.get(objects.tlsSecret), ca.get(objects.caSecret));
+      last = {
+        configYaml: now.configYaml ?? last.configYaml,
+        certificatePem: now.certificatePem ?? last.certificatePem,
+        privateKeyPem: now.privateKeyPem ?? last.privateKeyPem,
+        caBundlePem: now.caBundlePem ?? last.caBundlePem,
+      };
+      return assemble(last, objects);
+    },
+    onChange(next) {
+      listener = next;
+    },
+    watchRequests: () => all.reduce((sum, i) => sum + i.watches, 0),
     close() {
-      closed = true;
       clearTimeout(timer);
-      for (const controller of controllers) controller.abort();
-      controllers.clear();
+      for (const i of all) i.stop();
+      client.close();
     },
   };
+}
+
+/** Connects with a kubeconfig (or in-cluster) and follows the objects. */
+export async function connectKubeSources(options: KubeWatchOptions, log: Logger): Promise<KubeSources> {
+  const client = await createRestClient(loadKubeConfig(options.kubeconfig), "wire-federator");
+  return followKubeSources({ objects: options, client, log });
+}
+
+/** Feeds every change of the objects to the federator: a reload, or a refusal naming what is missing. */
+export function reloadOnChange(sources: KubeSources, federator: Pick<Federator, "reload" | "reject">): void {
+  sources.onChange(() => {
+    const assembled = sources.current();
+    if (!assembled.ok) federator.reject(assembled.reason, "watch");
+    else federator.reload(assembled.sources, "watch");
+  });
 }

@@ -3,29 +3,28 @@
 // writes nothing when nothing changed.
 import { FederationConfig, FederationPeer, type FederationConfigStatus, type FederationPeerStatus } from "../lib/api/v1alpha1.ts";
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
+import { createApplier, type Applier } from "../lib/kube/apply.ts";
+import { createEventRecorder, type EventRecorder } from "../lib/kube/events.ts";
+import { Informer } from "../lib/kube/informer.ts";
+import { objectKey, type KubeObject } from "../lib/kube/objects.ts";
+import { WorkQueue, type QueueOptions, type ReconcileResult } from "../lib/kube/queue.ts";
+import { KubeApiError, type RestClient } from "../lib/kube/rest.ts";
+import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import type { Logger } from "../lib/log.ts";
 import { assignPeer } from "./assignment.ts";
 import type { CertManagerView } from "./certificates/cert-manager.ts";
 import { CertManagerWatch } from "./certificates/cert-manager-watch.ts";
-import type { CertificateManager } from "./certificates/own-certificate.ts";
+import type { CertificateManager, EnsuredCertificate } from "./certificates/own-certificate.ts";
 import { mergeConditions, transitions, type ConditionInput } from "./desired/conditions.ts";
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
-import { CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
-import { objectKey, type KubeObject } from "./desired/objects.ts";
-import { ownCertificateSecretName } from "./desired/workload.ts";
+import { APPLIED_HASH_ANNOTATION, CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
-import { applyObject, applyStatus, deleteObject } from "./kube/apply.ts";
-import { createEventRecorder, type EventRecorder } from "./kube/events.ts";
-import { Informer } from "./kube/informer.ts";
-import { decodedSecretData } from "./kube/secret-data.ts";
-import { referenceKey, ReferencedWatch, type ReferencedKind } from "./kube/referenced-watch.ts";
-import { RESOURCES, type KindName } from "./kube/resources.ts";
-import { KubeApiError, type RestClient } from "./kube/rest.ts";
+import { ownCertificateSecretName } from "./desired/workload.ts";
+import { ReferencedObjects, type Reference } from "./kube/referenced-objects.ts";
+import { RESOURCES, resourceOf, type KindName } from "./kube/resources.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-import { WorkQueue, type QueueOptions, type ReconcileResult } from "./queue.ts";
+import { ORPHANS, OWNED_KINDS, WATCHES, type WatchRule } from "./watches.ts";
 
-/** Kinds the operator creates; watched by label so changes (and deletions) of outputs are repaired. */
-export const OWNED_KINDS: readonly KindName[] = ["Secret", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Ingress", "NetworkPolicy", "Role", "RoleBinding"];
 
 export interface ControllerOptions {
   readonly client: RestClient;
@@ -40,29 +39,71 @@ export interface ControllerOptions {
   readonly now?: () => Date;
 }
 
-interface NamespaceInformers {
-  readonly configs: Informer;
-  readonly peers: Informer;
-  readonly owned: ReadonlyMap<KindName, Informer>;
+/** One namespace's caches: an informer per row of WATCHES, and the referenced objects. */
+interface NamespaceCache {
+  readonly namespace: string;
+  readonly informers: ReadonlyMap<KindName, Informer>;
+  readonly referenced: ReferencedObjects;
 }
 
-const ORPHANS = ""; // the config name of the key that reports on peers no config takes
+const informerOf = (cache: NamespaceCache, kind: KindName): Informer => {
+  const informer = cache.informers.get(kind);
+  if (informer === undefined) throw new Error(`no informer for ${kind}`);
+  return informer;
+};
+const allInformers = (cache: NamespaceCache): Informer[] => [...cache.informers.values(), ...cache.referenced.informers];
+
 /** Concurrent status writes per reconcile. */
 const STATUS_WRITERS = 8;
+
+/** What observe() read for one config: everything desired() needs, plus peers that cannot be parsed. */
+type Observation =
+  | { readonly ok: false; readonly message: string }
+  | {
+      readonly ok: true;
+      readonly config: FederationConfig;
+      readonly peers: readonly FederationPeer[];
+      readonly invalidPeers: readonly { readonly object: KubeObject; readonly message: string }[];
+      readonly referenced: ReferencedData;
+      readonly certificate: EnsuredCertificate;
+      readonly rollout: FederatorRollout | undefined;
+      readonly now: Date;
+    };
+
+/** An output the API server refused, as act() found it. */
+export interface ApplyFailure {
+  readonly object: KubeObject;
+  readonly error: unknown;
+}
+
+/** How a refused output shows in the FederationConfig's status. */
+export function describeApplyFailure(failure: ApplyFailure): { readonly reason: string; readonly message: string } {
+  const { object, error } = failure;
+  const message = error instanceof Error ? error.message : String(error);
+  const refused = error instanceof KubeApiError && error.status < 500;
+  if (object.kind === "Ingress" && refused && /snippet/i.test(message)) {
+    return {
+      reason: "SnippetAnnotationsDisabled",
+      message: `the ingress controller refuses the configuration-snippet annotation that passes the client certificate (X-SSL-Certificate); allow snippet annotations in ingress-nginx (allow-snippet-annotations: "true", annotations-risk-level: Critical) or use spec.ingress.mode: Passthrough. API server said: ${message}`,
+    };
+  }
+  if (object.kind === "Ingress" && refused) return { reason: "IngressRejected", message: `Ingress could not be applied: ${message}` };
+  return { reason: "OutputNotApplied", message: `${objectKey(object)} could not be applied (retrying): ${message}` };
+}
 
 export class Controller {
   readonly #o: ControllerOptions;
   readonly #queue: WorkQueue;
-  readonly #namespaces = new Map<string, NamespaceInformers>();
-  readonly #referenced: ReferencedWatch;
+  readonly #namespaces = new Map<string, NamespaceCache>();
   readonly #certManager: CertManagerWatch;
   readonly #events: EventRecorder;
+  readonly #apply: Applier;
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
     this.#events = createEventRecorder(options.client, FIELD_MANAGER, options.log);
-    this.#referenced = new ReferencedWatch(options.client, options.log, (namespace) => this.#enqueueNamespace(namespace));
+    this.#apply = createApplier({ client: options.client, fieldManager: FIELD_MANAGER, hashAnnotation: APPLIED_HASH_ANNOTATION, resourceOf });
     this.#certManager = new CertManagerWatch(options.client, options.log, `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`, (namespace, object) => {
       const config = object?.metadata.labels?.[CONFIG_LABEL];
       if (config !== undefined) this.#queue.add(`${namespace}/${config}`);
@@ -80,31 +121,26 @@ export class Controller {
 
   /** Starts the informers, waits until their caches are filled, and queues every config. */
   async start(): Promise<void> {
-    const label = `${MANAGED_BY_LABEL}=${FIELD_MANAGER}`;
     for (const namespace of this.#o.namespaces) {
-      const informer = (kind: KindName, onChange: (name: string, object: KubeObject | undefined) => void, labelSelector?: string) =>
-        new Informer(this.#o.client, { resource: RESOURCES[kind], namespace, onChange, log: this.#o.log, ...(labelSelector ? { labelSelector } : {}) });
-      const owned = new Map(
-        OWNED_KINDS.map((kind) => [
-          kind,
-          informer(kind, (_name, object) => {
-            const config = object?.metadata.labels?.[CONFIG_LABEL];
-            if (config !== undefined) this.#queue.add(`${namespace}/${config}`);
-            else this.#enqueueNamespace(namespace);
-          }, label),
-        ]),
-      );
-      const set: NamespaceInformers = {
-        configs: informer("FederationConfig", (name) => {
-          this.#queue.add(`${namespace}/${name}`);
-          this.#queue.add(`${namespace}/${ORPHANS}`);
-        }),
-        peers: informer("FederationPeer", () => this.#enqueueNamespace(namespace)),
-        owned,
-      };
-      this.#namespaces.set(namespace, set);
+      const configs = () => this.#namespaces.get(namespace)?.informers.get("FederationConfig")?.list().map((c) => c.metadata.name) ?? [];
+      const informer = (rule: WatchRule) =>
+        new Informer(this.#o.client, {
+          resource: RESOURCES[rule.kind],
+          namespace,
+          log: this.#o.log,
+          ...(rule.labelSelector === undefined ? {} : { labelSelector: rule.labelSelector }),
+          ...(rule.transform === undefined ? {} : { transform: rule.transform }),
+          onChange: (name, object, previous) => {
+            for (const config of rule.keys({ namespace, name, object, previous }, configs)) this.#queue.add(`${namespace}/${config}`);
+          },
+        });
+      this.#namespaces.set(namespace, {
+        namespace,
+        informers: new Map(WATCHES.map((rule) => [rule.kind, informer(rule)])),
+        referenced: new ReferencedObjects(this.#o.client, namespace, this.#o.log, () => this.#enqueueNamespace(namespace)),
+      });
     }
-    const all = [...this.#namespaces.values()].flatMap((s) => [s.configs, s.peers, ...s.owned.values()]);
+    const all = [...this.#namespaces.values()].flatMap(allInformers);
     for (const informer of all) informer.start();
     await Promise.all(all.map((i) => i.waitForSync()));
     for (const namespace of this.#namespaces.keys()) this.#enqueueNamespace(namespace);
@@ -127,29 +163,31 @@ export class Controller {
     clearInterval(this.#resync);
     this.#queue.stop();
     await this.#queue.drain();
-    this.#referenced.stop();
     this.#certManager.stop();
-    for (const set of this.#namespaces.values()) for (const i of [set.configs, set.peers, ...set.owned.values()]) i.stop();
+    for (const cache of this.#namespaces.values()) for (const i of allInformers(cache)) i.stop();
   }
 
   #enqueueNamespace(namespace: string): void {
-    const set = this.#namespaces.get(namespace);
-    if (set === undefined) return;
-    for (const config of set.configs.list()) this.#queue.add(`${namespace}/${config.metadata.name}`);
+    const cache = this.#namespaces.get(namespace);
+    if (cache === undefined) return;
+    for (const config of informerOf(cache, "FederationConfig").list()) this.#queue.add(`${namespace}/${config.metadata.name}`);
     this.#queue.add(`${namespace}/${ORPHANS}`);
   }
 
   async #reconcileKey(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
-    const set = this.#namespaces.get(namespace);
-    if (set === undefined) return {};
+    const cache = this.#namespaces.get(namespace);
+    if (cache === undefined) return {};
     // The config informer's first list queues keys before the other caches are filled; deciding on
     // a half-empty cache would, e.g., mint a new selfSigned CA although its Secret exists.
-    await Promise.all([set.configs, set.peers, ...set.owned.values()].map((i) => i.waitForSync()));
-    if (name === ORPHANS) return this.#reconcileOrphans(set);
-    const live = set.configs.get(name);
-    if (live === undefined) return {}; // deleted: the garbage collector removes its outputs
-    return this.#reconcileConfig(set, live, () => this.#queue.superseded(key));
+    await Promise.all(allInformers(cache).map((i) => i.waitForSync()));
+    if (name === ORPHANS) return this.#reconcileOrphans(cache);
+    const live = informerOf(cache, "FederationConfig").get(name);
+    if (live === undefined) {
+      cache.referenced.forget(name);
+      return {}; // deleted: the garbage collector removes its outputs
+    }
+    return this.#reconcileConfig(cache, live, () => this.#queue.superseded(key));
   }
 
   #now(): Date {
@@ -157,9 +195,9 @@ export class Controller {
   }
 
   /** Peers that no config takes: tell their owners why. */
-  async #reconcileOrphans(set: NamespaceInformers): Promise<ReconcileResult> {
-    const configs = set.configs.list().map((c) => c.metadata.name);
-    for (const peer of set.peers.list()) {
+  async #reconcileOrphans(cache: NamespaceCache): Promise<ReconcileResult> {
+    const configs = informerOf(cache, "FederationConfig").list().map((c) => c.metadata.name);
+    for (const peer of informerOf(cache, "FederationPeer").list()) {
       const spec = (peer["spec"] ?? {}) as { federationConfig?: string };
       const assignment = assignPeer({ name: peer.metadata.name, federationConfig: spec.federationConfig }, configs);
       if (assignment.config !== undefined) continue;
@@ -173,57 +211,55 @@ export class Controller {
     return mergeConditions(previous, next, object.metadata["generation"] as number | undefined, this.#now());
   }
 
-  /** `superseded()` tells that another reconcile of this key is already queued (a burst is under way). */
-  async #reconcileConfig(set: NamespaceInformers, live: KubeObject, superseded: () => boolean): Promise<ReconcileResult> {
-    const parsed = parseWith(FederationConfig, live);
-    if (!parsed.ok) {
-      const message = `${describeProblems(parsed.problems)}; fix the FederationConfig`;
-      await this.#writeConfigStatus(live, { conditions: this.#conditions(live, [{ type: "Ready", status: "False", reason: "InvalidSpec", message }]) });
+  /**
+   * observe → desired() → act → report. `superseded()` tells that another reconcile of this key is
+   * already queued (a burst is under way): the outputs matter first, and statuses are left to the
+   * reconcile that sees the burst end.
+   */
+  async #reconcileConfig(cache: NamespaceCache, live: KubeObject, superseded: () => boolean): Promise<ReconcileResult> {
+    const observed = await this.#observe(cache, live);
+    if (!observed.ok) {
+      await this.#writeConfigStatus(live, { conditions: this.#conditions(live, [{ type: "Ready", status: "False", reason: "InvalidSpec", message: observed.message }]) });
       return {};
     }
+    const { config, certificate } = observed;
+    const state = desired({ ...observed, expiryWarningDays: this.#o.expiryWarningDays ?? 30 });
+    const failures = await this.#act(cache, config, state);
+    if (superseded()) return {};
+    await this.#report(cache, live, observed, state, failures);
+    // Outputs the API server refused for a reason that may pass (not the Ingress's content) are retried with backoff.
+    const retry = failures.find((f) => describeApplyFailure(f).reason === "OutputNotApplied");
+    if (retry !== undefined) throw new Error(describeApplyFailure(retry).message);
+    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
+  }
+
+  /** Reads everything one config's reconcile decides on, from the caches (and referenced objects' data). */
+  async #observe(cache: NamespaceCache, live: KubeObject): Promise<Observation> {
+    const parsed = parseWith(FederationConfig, live);
+    if (!parsed.ok) return { ok: false, message: `${describeProblems(parsed.problems)}; fix the FederationConfig` };
     const config = parsed.value;
-    const namespace = config.metadata.namespace ?? "default";
-    const configNames = set.configs.list().map((c) => c.metadata.name);
+    const configNames = informerOf(cache, "FederationConfig").list().map((c) => c.metadata.name);
     const peers: FederationPeer[] = [];
-    for (const object of set.peers.list()) {
+    const invalidPeers: { object: KubeObject; message: string }[] = [];
+    for (const object of informerOf(cache, "FederationPeer").list()) {
       const spec = (object["spec"] ?? {}) as { federationConfig?: string };
       if (assignPeer({ name: object.metadata.name, federationConfig: spec.federationConfig }, configNames).config !== config.metadata.name) continue;
       const peer = parseWith(FederationPeer, object);
       if (peer.ok) peers.push(peer.value);
-      else {
-        const message = `${describeProblems(peer.problems)}; fix the FederationPeer`;
-        await this.#writePeerStatus(object, { conditions: this.#conditions(object, [{ type: "Accepted", status: "False", reason: "InvalidSpec", message }]), message });
-      }
+      else invalidPeers.push({ object, message: `${describeProblems(peer.problems)}; fix the FederationPeer` });
     }
-
-    const referenced = await this.#gatherReferenced(namespace, config, peers);
-    const owned = (kind: KindName, name: string) => set.owned.get(kind)?.get(name);
+    const referenced = await this.#readReferenced(cache, config, peers);
     const now = this.#now();
+    const owned = (kind: KindName, name: string) => cache.informers.get(kind)?.get(name);
     const certificate = await this.#o.certificates.ensure({
       config,
       owned: (name) => owned("Secret", name),
-      referenced: (kind, name) => this.#referenced.get(kind, namespace, name),
+      referenced: (kind, name) => cache.referenced.get(kind, name),
       now,
-      ...(config.spec.certificate.certManager ? { certManager: await this.#certManagerView(namespace) } : {}),
+      ...(config.spec.certificate.certManager ? { certManager: await this.#certManagerView(cache.namespace) } : {}),
     });
-    const deployment = owned("Deployment", `${config.metadata.name}-federator`);
-    const state = desired({
-      config,
-      peers,
-      referenced,
-      certificate,
-      rollout: rolloutOf(deployment),
-      now,
-      expiryWarningDays: this.#o.expiryWarningDays ?? 30,
-    });
-
-    const ingressProblem = await this.#applyAll(set, config, state);
-    await this.#pruneOutputs(set, config, state);
-    // During a burst the outputs matter first; statuses are written by the reconcile that sees it end.
-    if (superseded()) return {};
-    await this.#writeStatuses(set, live, config, state, ingressProblem);
-    this.#recordPeerMetrics(namespace, config.metadata.name, state);
-    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
+    const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
+    return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now };
   }
 
   /** Certificates are watched only where a config asks for cert-manager, and only if it is installed. */
@@ -233,13 +269,13 @@ export class Controller {
     return { installed, certificate: (name) => this.#certManager.get(namespace, name) };
   }
 
-  #live(set: NamespaceInformers, namespace: string, kind: string, name: string): KubeObject | undefined {
-    if (kind === "Certificate") return this.#certManager.get(namespace, name);
-    return set.owned.get(kind as KindName)?.get(name);
+  #live(cache: NamespaceCache, kind: string, name: string): KubeObject | undefined {
+    if (kind === "Certificate") return this.#certManager.get(cache.namespace, name);
+    return cache.informers.get(kind as KindName)?.get(name);
   }
 
-  async #gatherReferenced(namespace: string, config: FederationConfig, peers: readonly FederationPeer[]): Promise<ReferencedData> {
-    const refs: [ReferencedKind, string][] = [];
+  async #readReferenced(cache: NamespaceCache, config: FederationConfig, peers: readonly FederationPeer[]): Promise<ReferencedData> {
+    const refs: Reference[] = [];
     for (const peer of peers) {
       if (peer.spec.caBundle?.secretRef) refs.push(["Secret", peer.spec.caBundle.secretRef.name]);
       if (peer.spec.caBundle?.configMapRef) refs.push(["ConfigMap", peer.spec.caBundle.configMapRef.name]);
@@ -247,19 +283,12 @@ export class Controller {
     const extra = config.spec.trust.extraCABundle;
     if (extra?.secretRef) refs.push(["Secret", extra.secretRef.name]);
     if (extra?.configMapRef) refs.push(["ConfigMap", extra.configMapRef.name]);
-    for (const ref of this.#o.certificates.references(config)) refs.push(ref);
-    // Several configs in one namespace share the tracker: keep what any of them references.
-    const wanted = new Set(refs.map(([kind, name]) => referenceKey(kind, namespace, name)));
-    for (const other of this.#namespaces.get(namespace)?.configs.list() ?? []) {
-      if (other.metadata.name === config.metadata.name) continue;
-      for (const key of this.#lastReferences.get(`${namespace}/${other.metadata.name}`) ?? []) wanted.add(key);
-    }
-    this.#lastReferences.set(`${namespace}/${config.metadata.name}`, new Set(refs.map(([kind, name]) => referenceKey(kind, namespace, name))));
-    await this.#referenced.track(namespace, wanted);
+    refs.push(...this.#o.certificates.references(config));
+    await cache.referenced.read(config.metadata.name, refs);
     const secrets = new Map<string, Record<string, string>>();
     const configMaps = new Map<string, Record<string, string>>();
     for (const [kind, name] of refs) {
-      const object = this.#referenced.get(kind, namespace, name);
+      const object = cache.referenced.get(kind, name);
       if (object === undefined) continue;
       if (kind === "Secret") secrets.set(name, decodedSecretData(object) ?? {});
       else configMaps.set(name, (object["data"] ?? {}) as Record<string, string>);
@@ -267,78 +296,65 @@ export class Controller {
     return { secrets, configMaps };
   }
 
-  readonly #lastReferences = new Map<string, Set<string>>();
-
-  /** Applies every desired object; returns the Ingress apply failure, if any, for the status. */
-  async #applyAll(set: NamespaceInformers, config: FederationConfig, state: DesiredState): Promise<string | undefined> {
-    let ingressProblem: string | undefined;
+  /** Applies every desired object and prunes outputs no longer wanted; returns what the API server refused. */
+  async #act(cache: NamespaceCache, config: FederationConfig, state: DesiredState): Promise<ApplyFailure[]> {
     const results = await Promise.allSettled(
       state.objects.map(async (object) => {
-        const outcome = await applyObject(this.#o.client, object, this.#live(set, object.metadata.namespace ?? "", object.kind, object.metadata.name));
-        if (outcome === "applied") {
+        if ((await this.#apply.apply(object, this.#live(cache, object.kind, object.metadata.name))) === "applied") {
           this.#o.metrics.writes.inc({ kind: object.kind, operation: "apply" });
           this.#o.log.info({ config: config.metadata.name, object: objectKey(object) }, "applied");
         }
       }),
     );
-    for (const [index, result] of results.entries()) {
-      if (result.status === "fulfilled") continue;
-      const object = state.objects[index]!;
-      const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
-      if (object.kind === "Ingress" && result.reason instanceof KubeApiError && result.reason.status < 500) {
-        ingressProblem = /snippet/i.test(message)
-          ? `the ingress controller refuses the configuration-snippet annotation that passes the client certificate (X-SSL-Certificate); allow snippet annotations in ingress-nginx (allow-snippet-annotations: "true", annotations-risk-level: Critical) or use spec.ingress.mode: Passthrough. API server said: ${message}`
-          : `Ingress could not be applied: ${message}`;
-        continue;
-      }
-      throw new Error(`applying ${objectKey(object)} failed: ${message}`);
-    }
-    return ingressProblem;
+    const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ object: state.objects[index]!, error: result.reason as unknown }] : []));
+    await this.#pruneOutputs(cache, config, state);
+    return failures;
   }
 
-  async #pruneOutputs(set: NamespaceInformers, fc: FederationConfig, state: DesiredState): Promise<void> {
+  async #pruneOutputs(cache: NamespaceCache, fc: FederationConfig, state: DesiredState): Promise<void> {
     const config = fc.metadata.name;
     const wanted = new Set(state.objects.map(objectKey));
     // cert-manager takes over the certificate Secret a selfSigned config leaves behind: deleting it
     // would take TLS away from the Ingress until cert-manager has issued again.
     if (fc.spec.certificate.certManager !== undefined) wanted.add(`Secret/${ownCertificateSecretName(fc)}`);
-    const namespace = state.objects[0]?.metadata.namespace ?? "";
     // A config that left certManager mode must not leave cert-manager writing its Secret.
-    const certificates: [KindName, { list(): KubeObject[] }] = ["Certificate", { list: () => this.#certManager.list(namespace) }];
-    for (const [kind, informer] of [...set.owned, certificates]) {
+    const certificates: [KindName, { list(): KubeObject[] }] = ["Certificate", { list: () => this.#certManager.list(cache.namespace) }];
+    const owned = OWNED_KINDS.map((kind): [KindName, { list(): KubeObject[] }] => [kind, informerOf(cache, kind)]);
+    for (const [kind, informer] of [...owned, certificates]) {
       for (const object of informer.list()) {
         if (object.metadata.labels?.[CONFIG_LABEL] !== config || wanted.has(objectKey({ kind, metadata: object.metadata }))) continue;
-        await deleteObject(this.#o.client, { kind, metadata: object.metadata });
+        await this.#apply.delete({ kind, metadata: object.metadata });
         this.#o.metrics.writes.inc({ kind, operation: "delete" });
         this.#o.log.info({ config, object: `${kind}/${object.metadata.name}` }, "deleted output no longer wanted");
       }
     }
   }
 
-  async #writeStatuses(set: NamespaceInformers, live: KubeObject, config: FederationConfig, state: DesiredState, ingressProblem: string | undefined): Promise<void> {
+  /** Writes every status: peers that cannot be parsed, the config's peers, and the config with what act() found. */
+  async #report(cache: NamespaceCache, live: KubeObject, observed: Extract<Observation, { ok: true }>, state: DesiredState, failures: readonly ApplyFailure[]): Promise<void> {
+    const peers = informerOf(cache, "FederationPeer");
     // Peers' statuses are independent: write them a few at a time, not one round trip after another.
-    const pending = state.verdicts.flatMap((verdict) => {
-      const object = set.peers.get(verdict.peer.metadata.name);
-      const status = state.peerStatuses.get(verdict.peer.metadata.name);
-      return object === undefined || status === undefined ? [] : [{ object, status }];
-    });
-    const failures: unknown[] = [];
+    const pending: { object: KubeObject; status: FederationPeerStatus }[] = [
+      ...observed.invalidPeers.map(({ object, message }) => ({
+        object,
+        status: { conditions: this.#conditions(object, [{ type: "Accepted", status: "False", reason: "InvalidSpec", message }]), message },
+      })),
+      ...state.verdicts.flatMap((verdict) => {
+        const object = peers.get(verdict.peer.metadata.name);
+        const status = state.peerStatuses.get(verdict.peer.metadata.name);
+        return object === undefined || status === undefined ? [] : [{ object, status }];
+      }),
+    ];
+    const problems: unknown[] = [];
     const worker = async () => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-        await this.#writePeerStatus(next.object, next.status).catch((error: unknown) => failures.push(error));
+        await this.#writePeerStatus(next.object, next.status).catch((error: unknown) => problems.push(error));
       }
     };
     await Promise.all(Array.from({ length: STATUS_WRITERS }, worker));
-    if (failures.length > 0) throw failures[0];
-    let status: FederationConfigStatus = state.configStatus;
-    if (ingressProblem !== undefined) {
-      const reason = /snippet/i.test(ingressProblem) ? "SnippetAnnotationsDisabled" : "IngressRejected";
-      const conditions = (status.conditions ?? []).map((c) =>
-        c.type === "IngressReady" || c.type === "Ready" ? { ...c, status: "False" as const, reason, message: ingressProblem } : c,
-      );
-      status = { ...status, conditions: mergeConditions(config.status?.conditions, conditions, config.metadata.generation, this.#now()) };
-    }
-    await this.#writeConfigStatus(live, status);
+    await this.#writeConfigStatus(live, withApplyFailures(state.configStatus, observed.config, failures, this.#now()));
+    this.#recordPeerMetrics(cache.namespace, observed.config.metadata.name, state);
+    if (problems.length > 0) throw problems[0];
   }
 
   async #writePeerStatus(object: KubeObject, status: FederationPeerStatus): Promise<void> {
@@ -351,7 +367,7 @@ export class Controller {
 
   async #writeStatus(object: KubeObject, status: object, conditions: NonNullable<FederationPeerStatus["conditions"]>): Promise<void> {
     const previous = (object["status"] as { conditions?: FederationPeerStatus["conditions"] } | undefined)?.conditions;
-    if ((await applyStatus(this.#o.client, object, status)) === "unchanged") return;
+    if ((await this.#apply.applyStatus(object, status)) === "unchanged") return;
     this.#o.metrics.writes.inc({ kind: object.kind, operation: "status" });
     for (const change of transitions(previous, conditions)) {
       const warning = change.status === "False" && change.type !== "ExpiringSoon";
@@ -368,6 +384,20 @@ export class Controller {
       this.#o.metrics.peers.set({ namespace, config, state: peerState }, state.verdicts.filter((v) => v.state === peerState).length);
     }
   }
+}
+
+/** The config's status with each refused output in Ready (and IngressReady, for the Ingress). */
+function withApplyFailures(status: FederationConfigStatus, config: FederationConfig, failures: readonly ApplyFailure[], now: Date): FederationConfigStatus {
+  if (failures.length === 0) return status;
+  const described = failures.map((f) => ({ ...describeApplyFailure(f), kind: f.object.kind }));
+  const ingress = described.find((d) => d.kind === "Ingress");
+  const first = described[0]!;
+  const conditions = (status.conditions ?? []).map((c) => {
+    if (c.type === "IngressReady" && ingress !== undefined) return { ...c, status: "False" as const, reason: ingress.reason, message: ingress.message };
+    if (c.type === "Ready") return { ...c, status: "False" as const, reason: (ingress ?? first).reason, message: described.map((d) => d.message).join("; ") };
+    return c;
+  });
+  return { ...status, conditions: mergeConditions(config.status?.conditions, conditions, config.metadata.generation, now) };
 }
 
 function rolloutOf(deployment: KubeObject | undefined): FederatorRollout | undefined {

@@ -5,8 +5,8 @@ import { createLogger } from "../lib/log.ts";
 import { createCertificateManager } from "./certificates/own-certificate.ts";
 import { Controller } from "./controller.ts";
 import { startHttpServer } from "./http-server.ts";
-import { createRestClient, loadKubeConfig } from "./kube/rest.ts";
-import { LeaderElector } from "./leader-election.ts";
+import { createRestClient, loadKubeConfig } from "../lib/kube/rest.ts";
+import { LeaderElector } from "../lib/kube/leader-election.ts";
 import { createOperatorMetrics } from "./metrics.ts";
 
 const USAGE = `usage: node operator/main.ts [options]
@@ -58,7 +58,10 @@ function options() {
 async function main(): Promise<void> {
   const log = createLogger({ name: "operator" });
   const o = options();
-  const client = await createRestClient(loadKubeConfig(o.kubeconfig));
+  const connection = loadKubeConfig(o.kubeconfig);
+  const client = await createRestClient(connection);
+  // The Lease has a connection of its own: a renewal must never wait behind a reconcile's requests.
+  const leaseClient = await createRestClient(connection);
   const metrics = createOperatorMetrics();
   const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays });
   let synced = false;
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     );
   };
   const elector = o.leaderElect
-    ? new LeaderElector({ client, namespace: o.leaseNamespace, name: "wire-federation-operator", identity: o.identity, leaseMs: o.leaseMs, renewMs: Math.max(500, o.leaseMs / 3), log })
+    ? new LeaderElector({ client: leaseClient, namespace: o.leaseNamespace, name: "wire-federation-operator", identity: o.identity, leaseMs: o.leaseMs, renewMs: Math.max(500, o.leaseMs / 3), log })
     : undefined;
   if (elector) elector.run(startController, () => process.exit(1));
   else startController();

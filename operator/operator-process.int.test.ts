@@ -9,9 +9,9 @@ import { FederatorConfig } from "../lib/api/federator-config.ts";
 import { createCertificateAuthority } from "../lib/certs/issue.ts";
 import { kubectl } from "../e2e/support/kubectl.ts";
 import { waitFor } from "../e2e/support/wait-for.ts";
-import type { KubeObject } from "./desired/objects.ts";
+import type { KubeObject } from "../lib/kube/objects.ts";
 import { RESOURCES, resourcePath } from "./kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "./kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../lib/kube/rest.ts";
 
 const kubeconfig = inject("kubeconfig");
 const MAIN = join(import.meta.dirname, "main.ts");

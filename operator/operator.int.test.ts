@@ -8,11 +8,11 @@ import { createCertificateAuthority, type CertificateAuthority } from "../lib/ce
 import { parseCertificateBundle } from "../lib/certs/pem.ts";
 import { kubectl } from "../e2e/support/kubectl.ts";
 import { waitFor } from "../e2e/support/wait-for.ts";
-import { stableJson } from "./kube/apply.ts";
-import type { KubeObject } from "./desired/objects.ts";
-import { getObject } from "./kube/get-object.ts";
+import { stableJson } from "../lib/kube/apply.ts";
+import type { KubeObject } from "../lib/kube/objects.ts";
+import { getObject } from "../lib/kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "./kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "./kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../lib/kube/rest.ts";
 import { startOperator, type OperatorUnderTest } from "./testing/operator-under-test.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -49,7 +49,7 @@ const apply = async (ns: string, ...objects: object[]) => {
   return result;
 };
 
-const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, kind, ns, name);
+const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
 
 const fc = (spec: object = {}) => ({
   apiVersion: "federation.wire.com/v1alpha1",

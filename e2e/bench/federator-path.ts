@@ -3,7 +3,7 @@
 // B's certificate and CA bundle) → B's brig directly. Throughput at a fixed number of connections,
 // latency with one connection (closed loop, so it shows per-request overhead, not queueing), and
 // A's egress TLS connections counted per 10k egress requests.
-import { decodedSecretData } from "../../operator/kube/secret-data.ts";
+import { decodedSecretData } from "../../lib/kube/secret-data.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Environment } from "../federation/environment.ts";
 import type { Backend } from "../federation/backend.ts";

@@ -5,10 +5,10 @@
 // operator reconciling 1000 unchanged peers); and the operator's RSS at 1k and 10k peers.
 import { createCertificateAuthority } from "../../lib/certs/issue.ts";
 import { createLogger } from "../../lib/log.ts";
-import type { KubeObject } from "../../operator/desired/objects.ts";
-import { Informer } from "../../operator/kube/informer.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { Informer } from "../../lib/kube/informer.ts";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { auditBarrier, readAuditEvents, matchWrites } from "../support/audit.ts";
 import { waitFor } from "../support/wait-for.ts";

@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { createLogger } from "../../lib/log.ts";
-import type { KubeObject } from "../../operator/desired/objects.ts";
-import { getObject } from "../../operator/kube/get-object.ts";
-import { decodedSecretData } from "../../operator/kube/secret-data.ts";
-import { Informer } from "../../operator/kube/informer.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { getObject } from "../../lib/kube/get-object.ts";
+import { decodedSecretData } from "../../lib/kube/secret-data.ts";
+import { Informer } from "../../lib/kube/informer.ts";
 import { RESOURCES, resourcePath, type KindName } from "../../operator/kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { stopChild } from "../controlplane/processes.ts";
 import { projectVolume } from "../kubelet/atomic-volume.ts";
@@ -129,7 +129,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       const result = await kubectl(["apply", "-n", NAMESPACE, "-f", "-"], objects.map((o) => stringify(o)).join("---\n"));
       if (result.code !== 0) throw new Error(`kubectl apply on ${options.domain} failed: ${result.stderr}`);
     };
-    const get = (kind: KindName, name: string) => getObject(client, kind, NAMESPACE, name);
+    const get = (kind: KindName, name: string) => getObject(client, RESOURCES[kind], NAMESPACE, name);
     await apply(federationConfig(options, components.services));
     await waitFor(async () => (await get("Ingress", `${CONFIG}-federator`)) && (await get("Secret", `${CONFIG}-tls`)) && (await get("ConfigMap", `${CONFIG}-federator`)), {
       description: `the operator of ${options.domain} writes its Ingress, certificate and federator config`,

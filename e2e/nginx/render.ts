@@ -1,7 +1,7 @@
 // Renders an nginx configuration from a networking.k8s.io/v1 Ingress the way ingress-nginx
 // interprets the annotations the operator sets (DESIGN §6), so the e2e tests exercise the
 // Federation Ingress the operator actually produced, on Debian's nginx.
-import type { KubeObject } from "../../operator/desired/objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 
 const NGINX = "nginx.ingress.kubernetes.io/";
 

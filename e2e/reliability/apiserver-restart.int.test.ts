@@ -3,7 +3,7 @@
 // converges with nothing lost. Afterwards its whole log is scanned for private key material.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificateAuthority } from "../../lib/certs/issue.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { StopWaiting, waitFor } from "../support/wait-for.ts";
 import { federatorRemotes, missing, peerStates, privateKeyValues } from "./federation-state.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCertificateAuthority } from "../../lib/certs/issue.ts";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { createTestNamespace, type TestNamespace } from "../support/namespace.ts";
 import { StopWaiting, waitFor } from "../support/wait-for.ts";

@@ -2,9 +2,9 @@
 // FederationPeers say Accepted=True, read from the API server with an admin client.
 import { parse } from "yaml";
 import { FederatorConfig } from "../../lib/api/federator-config.ts";
-import type { KubeObject } from "../../operator/desired/objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 import { RESOURCES, resourcePath } from "../../operator/kube/resources.ts";
-import { KubeApiError, type RestClient } from "../../operator/kube/rest.ts";
+import { KubeApiError, type RestClient } from "../../lib/kube/rest.ts";
 
 interface Condition {
   readonly type: string;

@@ -3,7 +3,7 @@
 // throughout, neither crashes nor stalls: a valid peer applied afterwards is reconciled.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCertificateAuthority } from "../../lib/certs/issue.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../../operator/kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { createTestNamespace, type TestNamespace } from "../support/namespace.ts";
 import { waitFor } from "../support/wait-for.ts";

@@ -9,6 +9,8 @@ const MAIN = join(import.meta.dirname, "..", "..", "operator", "main.ts");
 export interface OperatorProcessOptions {
   readonly kubeconfig: string;
   readonly namespace: string;
+  /** Namespaces to watch; default: `namespace` alone (which also holds the Lease). */
+  readonly namespaces?: readonly string[];
   readonly identity: string;
   /** Lease duration; omitted means the operator runs without leader election. */
   readonly leaseSeconds?: number;
@@ -55,7 +57,7 @@ function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 
 export function startOperatorProcess(options: OperatorProcessOptions): OperatorProcess {
   const election = options.leaseSeconds === undefined ? ["--leader-elect=false"] : ["--leader-election-namespace", options.namespace, "--lease-seconds", String(options.leaseSeconds)];
-  const args = [MAIN, "--kubeconfig", options.kubeconfig, "--namespaces", options.namespace, "--listen", "127.0.0.1:0", "--identity", options.identity, ...election];
+  const args = [MAIN, "--kubeconfig", options.kubeconfig, "--namespaces", (options.namespaces ?? [options.namespace]).join(","), "--listen", "127.0.0.1:0", "--identity", options.identity, ...election];
   // Debug level: the key-material scan should see everything the operator can log.
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LOG_LEVEL: "debug" } });
   let output = "";

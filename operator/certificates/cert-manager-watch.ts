@@ -2,10 +2,10 @@
 // FederationConfig is in certManager mode, and only once the API server serves
 // cert-manager.io/v1: a cluster without cert-manager gets a status, not a stream of failing watches.
 import type { Logger } from "../../lib/log.ts";
-import type { KubeObject } from "../desired/objects.ts";
-import { Informer } from "../kube/informer.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { Informer } from "../../lib/kube/informer.ts";
 import { RESOURCES } from "../kube/resources.ts";
-import { KubeApiError, type RestClient } from "../kube/rest.ts";
+import { KubeApiError, type RestClient } from "../../lib/kube/rest.ts";
 
 /** A missing API is asked about again after this long (cert-manager may be installed meanwhile). */
 const ABSENT_RECHECK_MS = 5_000;

@@ -2,7 +2,7 @@
 // kubernetes.io/tls Secret cert-manager writes for it. Pure: what to ask cert-manager for, and what
 // the Secret (or its absence, or a cluster without cert-manager) means for CertificateReady.
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 import { outputNames } from "../desired/names.ts";
 import { fromTlsSecret, notReady, type CertificateContext, type EnsuredCertificate } from "./own-certificate.ts";
 

@@ -12,11 +12,11 @@ import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/
 import { kubectl } from "../../e2e/support/kubectl.ts";
 import { createTestNamespace, type TestNamespace } from "../../e2e/support/namespace.ts";
 import { waitFor } from "../../e2e/support/wait-for.ts";
-import type { KubeObject } from "../desired/objects.ts";
-import { stableJson } from "../kube/apply.ts";
-import { getObject } from "../kube/get-object.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { stableJson } from "../../lib/kube/apply.ts";
+import { getObject } from "../../lib/kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "../kube/resources.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { startOperator, type OperatorUnderTest } from "../testing/operator-under-test.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -65,7 +65,7 @@ const apply = async (ns: string, ...objects: object[]) => {
   expect(result.code).toBe(0);
 };
 
-const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, kind, ns, name);
+const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
 
 const fc = (certificate: object) => ({
   apiVersion: "federation.wire.com/v1alpha1",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCertificateAuthority, createIntermediateAuthority, issueCertificate } from "../../lib/certs/issue.ts";
 import { desired } from "../desired/desired.ts";
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 import { config } from "../testing/fixtures.ts";
 import { CERT_MANAGER_RECHECK_MS, desiredCertificate } from "./cert-manager.ts";
 import { createCertificateManager, type CertificateContext } from "./own-certificate.ts";

@@ -5,9 +5,9 @@ import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { isSelfSigned } from "../../lib/certs/chain.ts";
 import { checkServingCertificate } from "../../lib/certs/serving-certificate.ts";
 import type { OwnCertificate } from "../desired/desired.ts";
-import type { KubeObject } from "../desired/objects.ts";
-import { decodedSecretData } from "../kube/secret-data.ts";
-import type { ReferencedKind } from "../kube/referenced-watch.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { decodedSecretData } from "../../lib/kube/secret-data.ts";
+import type { ReferencedKind } from "../kube/referenced-objects.ts";
 import { fromCertManager, type CertManagerView } from "./cert-manager.ts";
 import { selfSigned, type SelfSignedMaterial } from "./self-signed.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCertificateBundle } from "../../lib/certs/pem.ts";
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 import { config } from "../testing/fixtures.ts";
 import { parseDuration } from "./duration.ts";
 import { createCertificateManager, type EnsuredCertificate } from "./own-certificate.ts";

@@ -5,7 +5,7 @@ import { createCertificateAuthority, issueCertificate, type CertificateAuthority
 import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import { outputNames } from "../desired/names.ts";
 import { parseDuration } from "./duration.ts";
-import { decodedSecretData } from "../kube/secret-data.ts";
+import { decodedSecretData } from "../../lib/kube/secret-data.ts";
 import type { CertificateContext, EnsuredCertificate } from "./own-certificate.ts";
 
 const CA_VALIDITY_DAYS = 3650;

@@ -3,11 +3,11 @@ import { parse } from "yaml";
 import { FederatorConfig } from "../../lib/api/federator-config.ts";
 import { issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
 import { parseCertificateBundle } from "../../lib/certs/pem.ts";
-import { stableJson } from "../kube/apply.ts";
+import { stableJson } from "../../lib/kube/apply.ts";
 import { ca, config, peer, readyCertificate } from "../testing/fixtures.ts";
 import { DENY_ALL_CA_PEM } from "./deny-all-ca.ts";
 import { desired, type DesiredInput } from "./desired.ts";
-import type { KubeObject } from "./objects.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
 import { EMPTY_REFERENCED } from "./referenced.ts";
 
 const NOW = new Date();

@@ -8,7 +8,7 @@ import { federatorConfig, renderFederatorConfig } from "./federator-config.ts";
 import { federationIngress } from "./ingress.ts";
 import { CA_BUNDLE_KEY, FEDERATOR_CONFIG_KEY, managedLabels, outputNames } from "./names.ts";
 import { federatorNetworkPolicy } from "./network-policy.ts";
-import type { KubeObject, ObjectMeta } from "./objects.ts";
+import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 import { evaluatePeers, type PeerVerdict } from "./peers.ts";
 import { lookup, type ReferencedData } from "./referenced.ts";
 import { federatorDeployment, federatorIdentity, federatorServices } from "./workload.ts";

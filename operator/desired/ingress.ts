@@ -2,7 +2,7 @@
 // and hands the verified client certificate to the federator as X-SSL-Certificate.
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { outputNames } from "./names.ts";
-import type { KubeObject, ObjectMeta } from "./objects.ts";
+import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 import { ownCertificateSecretName } from "./workload.ts";
 
 const NGINX = "nginx.ingress.kubernetes.io";

@@ -2,7 +2,7 @@
 // backend's own namespace (brig, galley, cargohold) its internal port.
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { federatorSelector, outputNames } from "./names.ts";
-import type { KubeObject, ObjectMeta } from "./objects.ts";
+import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
 /** ingress-nginx's standard install; a cluster with another layout adds its own policy. */
 export const INGRESS_CONTROLLER_PEERS = [

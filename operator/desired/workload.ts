@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { MOUNTS } from "./federator-config.ts";
 import { federatorSelector, FEDERATOR_CONFIG_KEY, outputNames, ROLLOUT_HASH_ANNOTATION } from "./names.ts";
-import type { KubeObject, ObjectMeta } from "./objects.ts";
+import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
 export function rolloutHash(config: FederationConfig): string {
   const { image, ports, replicas, resources } = config.spec.federator;

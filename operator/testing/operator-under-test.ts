@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { createLogger } from "../../lib/log.ts";
 import { createCertificateManager } from "../certificates/own-certificate.ts";
 import { Controller } from "../controller.ts";
-import { createRestClient, loadKubeConfig, type RestClient } from "../kube/rest.ts";
+import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { createOperatorMetrics } from "../metrics.ts";
 
 export interface OperatorUnderTest {
@@ -12,7 +12,7 @@ export interface OperatorUnderTest {
   readonly client: RestClient;
   /** Everything the operator logged, as JSON lines. */
   readonly logs: string[];
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function startOperator(kubeconfig: string, namespaces: readonly string[]): Promise<OperatorUnderTest> {
@@ -34,5 +34,5 @@ export async function startOperator(kubeconfig: string, namespaces: readonly str
     queue: { coalesceMs: 20, minIntervalMs: 100, baseBackoffMs: 100, maxBackoffMs: 2000 },
   });
   await controller.start();
-  return { controller, client, logs, stop: () => controller.stop() };
+  return { controller, client, logs, stop: async () => (await controller.stop(), client.close()) };
 }

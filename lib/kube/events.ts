@@ -1,8 +1,8 @@
 // Kubernetes Events on the objects the operator reports about (core/v1, as kubectl describe shows them).
 import { randomBytes } from "node:crypto";
-import type { Logger } from "../../lib/log.ts";
-import type { KubeObject } from "../desired/objects.ts";
-import { RESOURCES, resourcePath } from "./resources.ts";
+import type { Logger } from "../log.ts";
+import type { KubeObject } from "./objects.ts";
+import { BUILTIN_RESOURCES, resourcePath } from "./resources.ts";
 import type { RestClient } from "./rest.ts";
 
 export type EventType = "Normal" | "Warning";
@@ -38,7 +38,7 @@ export function createEventRecorder(client: RestClient, component: string, log: 
         count: 1,
       };
       try {
-        await client.request("POST", resourcePath(RESOURCES.Event, namespace), { body: event });
+        await client.request("POST", resourcePath(BUILTIN_RESOURCES.Event, namespace), { body: event });
       } catch (error) {
         // An Event is a courtesy: failing to record one must not fail the reconcile.
         log.warn({ err: error, object: object.metadata.name, reason }, "could not record event");

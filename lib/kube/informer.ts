@@ -1,8 +1,10 @@
 // List + watch one resource in one namespace into a local cache, with resourceVersion
 // bookkeeping: resume the watch from the last version seen, relist on 410 Gone, and back off
 // on errors. Handlers get keys only (level-triggered): they read current state from the cache.
-import type { Logger } from "../../lib/log.ts";
-import type { KubeObject } from "../desired/objects.ts";
+// The cache keeps what its owner reads: `metadataOnly` lists and watches PartialObjectMetadata
+// (no data of Secrets nobody referenced), and `transform` trims each object before it is stored.
+import type { Logger } from "../log.ts";
+import type { KubeObject } from "./objects.ts";
 import { resourcePath, type Resource } from "./resources.ts";
 import { KubeApiError, type RestClient, type WatchEvent } from "./rest.ts";
 
@@ -11,14 +13,34 @@ export interface InformerOptions {
   readonly namespace: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
-  /** Called with the object's name after every change the cache saw (including deletion). */
-  readonly onChange: (name: string, object: KubeObject | undefined) => void;
+  /**
+   * One object by name: read with `get` and watched with a metadata.name field selector, so RBAC
+   * can grant get/watch on that name alone (no list).
+   */
+  readonly name?: string;
+  /** Only metadata (the API server's PartialObjectMetadata), for objects whose content is read on demand. */
+  readonly metadataOnly?: boolean;
+  /** Applied to every object before it is cached, e.g. withoutManagedFields. */
+  readonly transform?: (object: KubeObject) => KubeObject;
+  /** Called with the object's name after every change the cache saw (including deletion), and what the cache held before. */
+  readonly onChange: (name: string, object: KubeObject | undefined, previous: KubeObject | undefined) => void;
   readonly log: Logger;
 }
 
 interface ListBody {
   metadata: { resourceVersion: string; continue?: string };
-  items: KubeObject[];
+  // null in an empty PartialObjectMetadataList
+  items: KubeObject[] | null;
+}
+
+const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+const METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+/** managedFields are most of a small object's size; only the apply layer's drift check reads them, on outputs. */
+export function withoutManagedFields(object: KubeObject): KubeObject {
+  if (object.metadata["managedFields"] === undefined) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 const backoff = (attempt: number) => Math.min(30_000, 250 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
@@ -33,6 +55,8 @@ export class Informer {
   readonly #syncWaiters: (() => void)[] = [];
   /** How many times the informer had to list from scratch (the first list included). */
   relists = 0;
+  /** How many watch requests it made (a watch ended by the server, or failed, is followed by another). */
+  watches = 0;
 
   constructor(client: RestClient, options: InformerOptions) {
     this.#client = client;
@@ -92,7 +116,21 @@ export class Informer {
   }
 
   #query() {
-    return { labelSelector: this.#options.labelSelector, fieldSelector: this.#options.fieldSelector };
+    const byName = this.#options.name === undefined ? undefined : `metadata.name=${this.#options.name}`;
+    return { labelSelector: this.#options.labelSelector, fieldSelector: this.#options.fieldSelector ?? byName };
+  }
+
+  /** The named object, or nothing; a watch from no version then starts with what exists. */
+  async #getNamed(name: string, seen: Map<string, KubeObject>): Promise<string> {
+    try {
+      const { body } = await this.#client.request("GET", resourcePath(this.#options.resource, this.#options.namespace, name), { signal: this.#abort.signal });
+      const object = body as KubeObject;
+      seen.set(name, this.#stored(object));
+      return String(object.metadata["resourceVersion"] ?? "");
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return "";
+      throw error;
+    }
   }
 
   async #list(): Promise<void> {
@@ -100,22 +138,30 @@ export class Informer {
     const seen = new Map<string, KubeObject>();
     let token: string | undefined;
     let resourceVersion = "";
-    do {
-      const response = await this.#client.request("GET", path, { query: { ...this.#query(), limit: 500, continue: token }, signal: this.#abort.signal });
+    if (this.#options.name !== undefined) resourceVersion = await this.#getNamed(this.#options.name, seen);
+    else do {
+      const response = await this.#client.request("GET", path, {
+        query: { ...this.#query(), limit: 500, continue: token },
+        signal: this.#abort.signal,
+        ...(this.#options.metadataOnly ? { accept: METADATA_LIST } : {}),
+      });
       const body = response.body as ListBody;
-      for (const item of body.items) seen.set(item.metadata.name, item);
+      for (const item of body.items ?? []) seen.set(item.metadata.name, this.#stored(item));
       token = body.metadata.continue || undefined;
       resourceVersion = body.metadata.resourceVersion;
     } while (token !== undefined);
     this.relists++;
     this.#resourceVersion = resourceVersion;
-    const gone = [...this.#cache.keys()].filter((name) => !seen.has(name));
-    const changed = [...seen].filter(([name, object]) => this.#cache.get(name)?.metadata["resourceVersion"] !== object.metadata["resourceVersion"]);
-    for (const name of gone) this.#cache.delete(name);
+    const gone = [...this.#cache].filter(([name]) => !seen.has(name));
+    const changed = [...seen].flatMap(([name, object]) => {
+      const previous = this.#cache.get(name);
+      return previous?.metadata["resourceVersion"] === object.metadata["resourceVersion"] ? [] : [{ name, object, previous }];
+    });
+    for (const [name] of gone) this.#cache.delete(name);
     for (const [name, object] of seen) this.#cache.set(name, object);
     this.#markSynced();
-    for (const name of gone) this.#options.onChange(name, undefined);
-    for (const [name, object] of changed) this.#options.onChange(name, object);
+    for (const [name, previous] of gone) this.#options.onChange(name, undefined, previous);
+    for (const { name, object, previous } of changed) this.#options.onChange(name, object, previous);
   }
 
   async #watch(): Promise<void> {
@@ -127,10 +173,11 @@ export class Informer {
     const stopStream = () => stream.abort();
     this.#abort.signal.addEventListener("abort", stopStream, { once: true });
     let failure: KubeApiError | undefined;
+    this.watches++;
     try {
       await this.#client.watch(
         path,
-        query,
+        { query, ...(this.#options.metadataOnly ? { accept: METADATA_WATCH } : {}) },
         (event) => {
           if (failure !== undefined) return;
           if (event.type !== "ERROR") return this.#apply(event);
@@ -152,13 +199,19 @@ export class Informer {
     if (typeof version === "string") this.#resourceVersion = version;
     if (event.type === "BOOKMARK") return;
     const name = object.metadata.name;
+    const previous = this.#cache.get(name);
     if (event.type === "DELETED") {
       this.#cache.delete(name);
-      this.#options.onChange(name, undefined);
+      this.#options.onChange(name, undefined, previous);
     } else {
-      this.#cache.set(name, object);
-      this.#options.onChange(name, object);
+      const stored = this.#stored(object);
+      this.#cache.set(name, stored);
+      this.#options.onChange(name, stored, previous);
     }
+  }
+
+  #stored(object: KubeObject): KubeObject {
+    return this.#options.transform === undefined ? object : this.#options.transform(object);
   }
 
   #markSynced(): void {

@@ -1,5 +1,5 @@
 // A Secret's `data` as text: the API server base64-encodes every value.
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "./objects.ts";
 
 export function decodedSecretData(secret: KubeObject | undefined): Record<string, string> | undefined {
   if (secret === undefined) return undefined;

@@ -3,7 +3,7 @@
 // configuration, somebody edited our output (kubectl edit, patch, annotate…) and we must apply
 // again; fields only others set (a controller's annotation, status) are theirs to keep. Unlike
 // memory of our own writes, this survives operator restarts, so a restart writes nothing either.
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "./objects.ts";
 
 interface ManagedFieldsEntry {
   manager?: string;

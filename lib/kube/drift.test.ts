@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../desired/objects.ts";
+import type { KubeObject } from "./objects.ts";
 import { editedByOthers } from "./drift.ts";
 
 const desired: KubeObject = {

@@ -1,9 +1,9 @@
 // Lease-based leader election (coordination.k8s.io/v1), as client-go does it: the holder renews
 // the Lease every `renewMs`; others take it over once it has not been renewed for `leaseMs`.
 // Writes carry the resourceVersion they read, so two candidates can never both win.
-import type { Logger } from "../lib/log.ts";
-import { RESOURCES, resourcePath } from "./kube/resources.ts";
-import { KubeApiError, type RestClient } from "./kube/rest.ts";
+import type { Logger } from "../log.ts";
+import { BUILTIN_RESOURCES, resourcePath } from "./resources.ts";
+import { KubeApiError, type RestClient } from "./rest.ts";
 
 export interface LeaderElectionOptions {
   readonly client: RestClient;
@@ -115,7 +115,7 @@ export class LeaderElector {
   }
 
   #path(name?: string) {
-    return resourcePath(RESOURCES.Lease, this.#o.namespace, name);
+    return resourcePath(BUILTIN_RESOURCES.Lease, this.#o.namespace, name);
   }
 
   async #get(): Promise<Lease | undefined> {
