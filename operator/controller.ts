@@ -5,6 +5,8 @@ import { FederationConfig, FederationPeer, type FederationConfigStatus, type Fed
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
 import type { Logger } from "../lib/log.ts";
 import { assignPeer } from "./assignment.ts";
+import { withBrigStatuses } from "./brig/statuses.ts";
+import { BrigBackoff, peersForBrig, syncBrig } from "./brig/sync.ts";
 import type { CertManagerView } from "./certificates/cert-manager.ts";
 import { CertManagerWatch } from "./certificates/cert-manager-watch.ts";
 import type { CertificateManager } from "./certificates/own-certificate.ts";
@@ -57,6 +59,7 @@ export class Controller {
   readonly #referenced: ReferencedWatch;
   readonly #certManager: CertManagerWatch;
   readonly #events: EventRecorder;
+  readonly #brigBackoff = new BrigBackoff();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -221,9 +224,24 @@ export class Controller {
     await this.#pruneOutputs(set, config, state);
     // During a burst the outputs matter first; statuses are written by the reconcile that sees it end.
     if (superseded()) return {};
-    await this.#writeStatuses(set, live, config, state, ingressProblem);
+    const brig = await this.#syncBrig(set, live, config, state);
+    await this.#writeStatuses(set, live, config, brig.state, ingressProblem);
     this.#recordPeerMetrics(namespace, config.metadata.name, state);
-    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
+    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, brig.retryAfterMs ?? Infinity, 60 * 60_000) };
+  }
+
+  /** After the outputs: brig's remotes follow the peers; brig's trouble only becomes status and a retry. */
+  async #syncBrig(set: NamespaceInformers, live: KubeObject, config: FederationConfig, state: DesiredState): Promise<{ state: DesiredState; retryAfterMs?: number }> {
+    if (!config.spec.brig.sync) return { state };
+    const key = `${config.metadata.namespace ?? ""}/${config.metadata.name}`;
+    const result = await syncBrig(config, peersForBrig(state.verdicts));
+    if (result.writes > 0) this.#o.log.info({ config: config.metadata.name, writes: result.writes }, "brig updated");
+    for (const event of result.events) {
+      const object = event.peer === undefined ? live : set.peers.get(event.peer);
+      if (object !== undefined) await this.#events.record(object, event.type, event.reason, event.message);
+    }
+    const retryAfterMs = this.#brigBackoff.next(key, result.retry);
+    return { state: withBrigStatuses(state, config, result, this.#now()), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
 
   /** Certificates are watched only where a config asks for cert-manager, and only if it is installed. */
@@ -355,7 +373,7 @@ export class Controller {
     this.#o.metrics.writes.inc({ kind: object.kind, operation: "status" });
     for (const change of transitions(previous, conditions)) {
       const warning = change.status === "False" && change.type !== "ExpiringSoon";
-      const noteworthy = warning || (change.type === "ExpiringSoon" && change.status === "True") || change.type === "Accepted" || change.type === "Ready";
+      const noteworthy = warning || (change.type === "ExpiringSoon" && change.status === "True") || change.type === "Accepted" || change.type === "Ready" || change.type === "BrigSynced";
       if (!noteworthy) continue;
       const type = warning || change.type === "ExpiringSoon" ? "Warning" : "Normal";
       await this.#events.record(object, type, change.reason, `${change.type}=${change.status}: ${change.message}`);

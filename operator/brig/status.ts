@@ -70,17 +70,17 @@ export function peerConditions(outcomes: readonly PlanOutcome[]): Map<string, Co
   return result;
 }
 
-/** An Event for each remote brig changed, and for each refusal (on the peer, or the config for remotes no peer describes). */
+/**
+ * A Normal Event for each remote brig changed (on the peer, or on the config for remotes no peer
+ * describes). Refusals become Warning Events through their BrigSynced transition, once, not on every retry.
+ */
 export function brigEvents(outcomes: readonly PlanOutcome[]): BrigEvent[] {
   const events: BrigEvent[] = [];
   for (const { plan, error } of outcomes) {
-    if (plan.calls.length === 0) continue;
+    if (plan.calls.length === 0 || error !== undefined) continue;
     const targets = plan.peers.length > 0 ? plan.peers : [undefined];
     let event: Omit<BrigEvent, "peer">;
-    if (error !== undefined) {
-      const condition = failureCondition({ plan, error }, error);
-      event = { type: "Warning", reason: condition.reason, message: condition.message };
-    } else if (plan.role === "Federate") {
+    if (plan.role === "Federate") {
       event = { type: "Normal", reason: "BrigUpdated", message: `brig now lists ${plan.domain} with ${describeRemote(plan.target)} (${plan.calls.map((c) => c.method).join(", ")})` };
     } else {
       const why = { Suspended: "is suspended", Rejected: "is not accepted", Deleted: "lost its FederationPeer", Unmanaged: "has no FederationPeer (unmanagedRemotes: Neutralize)", Federate: "" }[plan.role];

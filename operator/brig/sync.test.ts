@@ -62,7 +62,7 @@ describe("syncBrig", () => {
     expect(condition?.message).toContain("search_policy full_search, restriction allow_all");
     expect(condition?.message).toContain("removing or updating items listed in the config file is not allowed");
     expect(result.retry).toBe(true);
-    expect(result.events[0]).toMatchObject({ peer: "a", type: "Warning", reason: "BrigConfigFile" });
+    expect(result.configConditions[0]).toMatchObject({ type: "BrigSynced", status: "False", reason: "BrigConfigFile" });
   });
 
   it("reports brig's remote limit with brig's message", async () => {
