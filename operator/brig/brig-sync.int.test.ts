@@ -14,7 +14,10 @@ import type { KubeObject } from "../desired/objects.ts";
 import { getObject } from "../kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "../kube/resources.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../kube/rest.ts";
+import { seedTwentyRemotes } from "../testing/brig-remotes.ts";
 import { startOperator, type OperatorUnderTest } from "../testing/operator-under-test.ts";
+import { createBrigClient } from "./client.ts";
+import { importManifests } from "./import.ts";
 
 const kubeconfig = inject("kubeconfig");
 const T1 = "8d5c5c2a-6f3e-4b2c-9a57-0d6a1c1e2f30";
@@ -128,7 +131,10 @@ describe("brig sync", () => {
     const meanwhile = condition(await get("FederationPeer", ns, "q7"), "BrigSynced");
     expect(meanwhile).toMatchObject({ status: "False", reason: "BrigUnreachable" });
     expect(meanwhile?.message).toMatch(/ECONNREFUSED.*retrying with backoff/);
-    expect(condition(await get("FederationConfig", ns, "wire"), "BrigSynced")?.message).toContain("50 FederationPeer(s) wait for brig");
+    await waitFor(async () => condition(await get("FederationConfig", ns, "wire"), "BrigSynced")?.message.includes("50 FederationPeer(s) wait for brig"), {
+      description: "the config says 50 peers wait for brig",
+      timeoutMs: 30_000,
+    });
 
     await brig.component.up();
     await waitFor(async () => (await peers(ns)).every((p) => condition(p, "BrigSynced")?.status === "True"), { description: "every peer synced after brig is back", timeoutMs: 60_000 });
@@ -150,11 +156,37 @@ describe("brig sync", () => {
     expect(synced.status).toBe("False");
     expect(synced.message).toContain("defines c.example with search_policy no_search, restriction allow_all");
     expect(synced.message).toContain("asks for search_policy full_search, restriction allow_all");
-    const strategy = condition(await get("FederationConfig", ns, "wire"), "BrigStrategy");
+    // The config's status is written after its peers'.
+    const strategy = await waitFor(async () => condition(await get("FederationConfig", ns, "wire"), "BrigStrategy"), { description: "BrigStrategy on the config", timeoutMs: 20_000 });
     expect(strategy).toMatchObject({ status: "False", reason: "StrategyMismatch" });
     expect(strategy?.message).toContain("brig.config.optSettings.setFederationStrategy");
     // The federator's outputs do not wait for brig.
     expect(await federatorRemotes(ns)).toEqual(["c.example"]);
+  });
+});
+
+describe("adopting an installation", () => {
+  it("imports 20 mixed remotes from brig into manifests that, applied, converge with 0 brig writes", async () => {
+    const ns = await namespace();
+    const brig = await brigWith({ configFileRemotes: [{ domain: "file1.example", search_policy: "full_search" }, { domain: "file2.example", search_policy: "no_search" }] });
+    await seedTwentyRemotes(brig);
+    const before = brig.remotes();
+    const seeded = brig.writes();
+    const imported = importManifests({ namespace: ns, configName: "wire", brig: await createBrigClient(brig.url).getRemotes(), brigService: brig.url });
+    expect(imported.peers).toHaveLength(20);
+    const config = imported.config as { spec: Record<string, unknown> };
+    // What an admin fills in: the domains and the certificate.
+    const filled = { ...config, spec: { ...config.spec, backendDomain: "a.example", infraDomain: "federator.a.example", certificate: { selfSigned: {} } } };
+    const operator = await operatorFor(ns);
+    await apply(ns, filled, ...imported.peers);
+    await waitFor(async () => {
+      const all = await peers(ns);
+      return all.length === 20 && all.every((p) => condition(p, "BrigSynced")?.status === "True");
+    }, { description: "20 imported peers BrigSynced", timeoutMs: 30_000 });
+    await operator.controller.idle();
+    expect(brig.writes() - seeded).toBe(0);
+    expect(brig.remotes()).toEqual(before);
+    await waitFor(async () => condition(await get("FederationConfig", ns, "wire"), "BrigStrategy")?.status === "True", { description: "brig's strategy matches", timeoutMs: 20_000 });
   });
 });
 
