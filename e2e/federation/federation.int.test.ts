@@ -96,6 +96,15 @@ describe("two federating backends (Watch mode)", () => {
     expect(env.a.components.brig.requests.at(-1)!.headers["wire-origin-domain"]).toBe("b.example");
   });
 
+  it("keeps each backend's brig listing the other as its FederationPeer says", async () => {
+    for (const [local, remote] of [[env.a, env.b], [env.b, env.a]] as const) {
+      await waitFor(() => local.brigApi.remotes().remotes.find((r) => r.domain === remote.domain && r.search_policy === "full_search"), {
+        description: `${local.domain}'s brig lists ${remote.domain} as full_search`,
+        timeoutMs: 20_000,
+      });
+    }
+  });
+
   it("enforces a suspension within a second and lifts it again", async () => {
     const timing = await measureSuspension(env);
     console.log(describeFigure("Watch mode", timing));
