@@ -2,6 +2,7 @@
 // (libs/wire-api/test/golden/testObject_FederationDomainConfig_*.json show the shapes).
 import { describe, expect, it } from "vitest";
 import type { BrigRemote, BrigRemotes } from "./brig-api.ts";
+import { acceptedPeer as peer } from "../testing/brig-remotes.ts";
 import { planBrigSync, type PeerForBrig } from "./plan.ts";
 
 const T1 = "0000304a-0000-0d5e-0000-3fac00003993";
@@ -9,15 +10,6 @@ const T2 = "00003c90-0000-2207-0000-5249000018b1";
 const brig = (...remotes: BrigRemote[]): BrigRemotes => ({ remotes, strategy: "allowDynamic", update_interval: 10 });
 const allowAll = (domain: string, search_policy: BrigRemote["search_policy"] = "full_search"): BrigRemote => ({ domain, search_policy, restriction: { tag: "allow_all", value: null } });
 const byTeam = (domain: string, teams: string[], search_policy: BrigRemote["search_policy"] = "full_search"): BrigRemote => ({ domain, search_policy, restriction: { tag: "restrict_by_team", value: teams } });
-const peer = (name: string, domain: string, extra: Partial<PeerForBrig> = {}): PeerForBrig => ({
-  name,
-  domain,
-  state: "Accepted",
-  reason: "Accepted",
-  searchPolicy: "full_search",
-  restriction: { type: "AllowAll" },
-  ...extra,
-});
 const plan = (peers: PeerForBrig[], current: BrigRemotes, previouslyManaged: string[] = [], unmanagedRemotes: "Keep" | "Neutralize" = "Keep") =>
   planBrigSync({ peers, previouslyManaged, unmanagedRemotes, brig: current });
 

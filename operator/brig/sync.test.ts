@@ -8,20 +8,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startFakeBrig, type FakeBrig, type FakeBrigOptions } from "../../e2e/support/fake-brig.ts";
 import { config } from "../testing/fixtures.ts";
 import { createBrigClient } from "./client.ts";
-import type { PeerForBrig } from "./plan.ts";
+import { acceptedPeer as peer } from "../testing/brig-remotes.ts";
 import { syncBrig } from "./sync.ts";
 
 const T1 = "8d5c5c2a-6f3e-4b2c-9a57-0d6a1c1e2f30";
 const T2 = "0b0a1d9e-6f6e-4c52-9a39-1d9b8f3c2a11";
-const peer = (name: string, domain: string, extra: Partial<PeerForBrig> = {}): PeerForBrig => ({
-  name,
-  domain,
-  state: "Accepted",
-  reason: "Accepted",
-  searchPolicy: "full_search",
-  restriction: { type: "AllowAll" },
-  ...extra,
-});
 
 let brig: FakeBrig | undefined;
 afterEach(async () => {

@@ -1,5 +1,17 @@
-// Remotes a test brig starts with.
+// Peers and remotes for the brig sync's tests.
 import type { FakeBrig } from "../../e2e/support/fake-brig.ts";
+import type { PeerForBrig } from "../brig/plan.ts";
+
+/** An accepted FederationPeer as the brig sync sees it. */
+export const acceptedPeer = (name: string, domain: string, extra: Partial<PeerForBrig> = {}): PeerForBrig => ({
+  name,
+  domain,
+  state: "Accepted",
+  reason: "Accepted",
+  searchPolicy: "full_search",
+  restriction: { type: "AllowAll" },
+  ...extra,
+});
 
 /** 20 remotes: every search policy, allow_all, restrict_by_team with none, one and two teams, two from brig's config file. */
 export async function seedTwentyRemotes(target: FakeBrig): Promise<void> {
