@@ -104,6 +104,14 @@ function parseBody<T>(request: RecordedRequest, schema: { safeParse(v: unknown):
   return parsed.success ? parsed.data : waiError(400, "bad-request", `Error in $: ${parsed.error.message}`);
 }
 
+/** A FederationDomainConfig body; its domain parses as Data.Domain does (lower-cased, DNS labels). */
+function parseRemote(request: RecordedRequest): BrigRemote | FakeResponse {
+  const body = parseBody(request, brigRemote);
+  if ("status" in body) return body;
+  if (!DOMAIN.test(body.domain.toLowerCase())) return waiError(400, "bad-request", `Error in $.domain: invalid domain ${JSON.stringify(body.domain)}`);
+  return body;
+}
+
 export function createFakeBrigApi(options: FakeBrigOptions = {}): FakeBrigApi {
   let configFile = new Map((options.configFileRemotes ?? []).map((r) => [r.domain, r]));
   let strategy = options.strategy;
@@ -142,7 +150,7 @@ export function createFakeBrigApi(options: FakeBrigOptions = {}): FakeBrigApi {
   });
 
   const add = (request: RecordedRequest): FakeResponse => {
-    const body = parseBody(request, brigRemote);
+    const body = parseRemote(request);
     if ("status" in body) return body;
     const domain = body.domain.toLowerCase();
     const fromFile = configEntry(domain);
@@ -160,7 +168,7 @@ export function createFakeBrigApi(options: FakeBrigOptions = {}): FakeBrigApi {
   };
 
   const update = (request: RecordedRequest, domain: string): FakeResponse => {
-    const body = parseBody(request, brigRemote);
+    const body = parseRemote(request);
     if ("status" in body) return body;
     const wanted = { ...body, domain: body.domain.toLowerCase() };
     if (domain !== wanted.domain) return unexpected(`federation domain of a given peer cannot be changed from ${showDomain(wanted.domain)} to ${showDomain(domain)}.`);

@@ -114,6 +114,13 @@ describe("brig sync", () => {
     expect(brig.log.length).toBeGreaterThan(reads); // the resync did ask brig
     expect(brig.writes() - writes).toBe(0);
     expect(operator.client.writes.count - apiWrites).toBe(0);
+
+    // A restarted operator (brig kept its tables) finds brig in agreement too.
+    await operator.stop();
+    const restarted = await operatorFor(ns);
+    await restarted.controller.idle();
+    expect(brig.writes() - writes).toBe(0);
+    expect(restarted.client.writes.count).toBe(0);
   });
 
   it("brings 50 peers applied while brig was down into brig once it is back, saying meanwhile that brig is unreachable", async () => {
