@@ -9,7 +9,7 @@ import { startFakeBrig, type FakeBrig, type FakeBrigOptions } from "../../e2e/su
 import { config } from "../testing/fixtures.ts";
 import { createBrigClient } from "./client.ts";
 import { acceptedPeer as peer } from "../testing/brig-remotes.ts";
-import { syncBrig } from "./sync.ts";
+import { BrigBackoff, syncBrig } from "./sync.ts";
 
 const T1 = "8d5c5c2a-6f3e-4b2c-9a57-0d6a1c1e2f30";
 const T2 = "0b0a1d9e-6f6e-4c52-9a39-1d9b8f3c2a11";
@@ -76,6 +76,16 @@ describe("syncBrig", () => {
     expect(failing.configConditions[0]).toMatchObject({ type: "BrigSynced", status: "False", reason: "BrigUnreachable" });
   });
 
+  it("waits for a slow brig, and reports one slower than the timeout as not answering", async () => {
+    const b = await start();
+    b.setDelay(300);
+    const slow = await syncBrig(fc(), [peer("a", "a.example")], createBrigClient(b.url, { timeoutMs: 5000 }));
+    expect(slow.peerConditions.get("a")).toMatchObject({ status: "True", reason: "Synced" });
+    const tooSlow = await syncBrig(fc(), [peer("a", "a.example")], createBrigClient(b.url, { timeoutMs: 100 }));
+    expect(tooSlow.peerConditions.get("a")?.message).toContain("no answer in time");
+    expect(tooSlow.retry).toBe(true);
+  });
+
   it("reports a strategy brig's config file sets otherwise", async () => {
     const b = await start({ strategy: "allowAll" });
     const result = await syncBrig(fc(), [], createBrigClient(b.url));
@@ -121,5 +131,15 @@ describe("the fake brig answers like brig", () => {
     const team = (domain: string) => fetch(`${b.url}/i/federation/remotes/${domain}/teams`, { method: "POST", body: JSON.stringify({ team_id: T1 }) }).then(async (r) => [r.status, ((await r.json()) as { message: string }).message]);
     expect(await team("a.example")).toEqual([533, expect.stringContaining("Federation is not configured to be restricted by teams")]);
     expect(await team("b.example")).toEqual([533, expect.stringContaining("Federation domain does not exist.  Please add it first.")]);
+  });
+});
+
+describe("BrigBackoff", () => {
+  it("doubles the wait from 1 s up to a minute while brig fails, and starts over once it agrees", () => {
+    const backoff = new BrigBackoff();
+    const waits = Array.from({ length: 8 }, () => backoff.next("wire/wire", true));
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+    expect(backoff.next("wire/wire", false)).toBeUndefined();
+    expect(backoff.next("wire/wire", true)).toBe(1000);
   });
 });
