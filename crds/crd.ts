@@ -63,6 +63,7 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "Search", type: "string", jsonPath: ".spec.searchPolicy", description: "Search policy." },
       { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Accepted")].status', description: "On the allow list." },
       { name: "CA-Expires", type: "string", jsonPath: ".status.caNotAfter", description: "Earliest expiry of the peer's CA certificates." },
+      { name: "Brig", type: "string", jsonPath: '.status.conditions[?(@.type=="BrigSynced")].status', description: "brig's federation remotes agree (spec.brig.sync of the FederationConfig)." },
       age,
     ],
   },

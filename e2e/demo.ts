@@ -93,6 +93,17 @@ async function main(): Promise<void> {
     console.log();
     await show(b);
 
+    heading("brig's federation remotes, kept equal to the FederationPeers by each operator");
+    for (const [local, remote] of [[a, b], [b, a]] as const) {
+      const url = `${local.components.brig.url}/i/federation/remotes`;
+      const body = await waitFor(async () => {
+        const text = await (await fetch(url)).text();
+        return text.includes(`"${remote.domain}"`) ? text : undefined;
+      }, { description: `${local.domain}'s brig lists ${remote.domain}`, timeoutMs: 20_000 });
+      console.log(dim(`$ curl -s ${url}   # ${local.domain}'s brig`));
+      console.log(`  ${body}`);
+    }
+
     heading("Suspending a.example on b.example");
     console.log(dim(`$ kubectl patch fp a -n wire --type merge -p '{"spec":{"suspend":true}}'   # on b.example`));
     const patched = await b.kubectl(["patch", "fp", "a", "-n", "wire", "--type", "merge", "-p", '{"spec":{"suspend":true}}']);
@@ -103,6 +114,11 @@ async function main(): Promise<void> {
       return r.status !== 200 ? r : undefined;
     }, { description: "b.example refuses a.example", timeoutMs: 30_000, intervalMs: 20 });
     console.log(`  after ${(performance.now() - t0).toFixed(0)} ms: ${denied.status} ${denied.text}`);
+    const harmless = await waitFor(async () => {
+      const entry = b.brigApi.remotes().remotes.find((r) => r.domain === a.domain);
+      return entry?.search_policy === "no_search" ? entry : undefined;
+    }, { description: "b.example's brig makes a.example harmless", timeoutMs: 20_000 });
+    console.log(`  b.example's brig keeps a.example (brig cannot delete a remote), made harmless: ${JSON.stringify(harmless)}`);
     await peer(b, a);
     console.log(dim("  (a.example's peer on b.example resumed)"));
 

@@ -12,6 +12,8 @@ import { KubeApiError, type RestClient } from "../lib/kube/rest.ts";
 import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import type { Logger } from "../lib/log.ts";
 import { assignPeer } from "./assignment.ts";
+import { withBrigStatuses } from "./brig/statuses.ts";
+import { BrigBackoff, peersForBrig, syncBrig } from "./brig/sync.ts";
 import type { CertManagerView } from "./certificates/cert-manager.ts";
 import { CertManagerWatch } from "./certificates/cert-manager-watch.ts";
 import type { CertificateManager, EnsuredCertificate } from "./certificates/own-certificate.ts";
@@ -98,6 +100,7 @@ export class Controller {
   readonly #certManager: CertManagerWatch;
   readonly #events: EventRecorder;
   readonly #apply: Applier;
+  readonly #brigBackoff = new BrigBackoff();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -226,11 +229,12 @@ export class Controller {
     const state = desired({ ...observed, expiryWarningDays: this.#o.expiryWarningDays ?? 30 });
     const failures = await this.#act(cache, config, state);
     if (superseded()) return {};
-    await this.#report(cache, live, observed, state, failures);
+    const brig = await this.#syncBrig(cache, live, config, state);
+    await this.#report(cache, live, observed, brig.state, failures);
     // Outputs the API server refused for a reason that may pass (not the Ingress's content) are retried with backoff.
     const retry = failures.find((f) => describeApplyFailure(f).reason === "OutputNotApplied");
     if (retry !== undefined) throw new Error(describeApplyFailure(retry).message);
-    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, 60 * 60_000) };
+    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, brig.retryAfterMs ?? Infinity, 60 * 60_000) };
   }
 
   /** Reads everything one config's reconcile decides on, from the caches (and referenced objects' data). */
@@ -260,6 +264,20 @@ export class Controller {
     });
     const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
     return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now };
+  }
+
+  /** After the outputs: brig's remotes follow the peers; brig's trouble only becomes status and a retry. */
+  async #syncBrig(cache: NamespaceCache, live: KubeObject, config: FederationConfig, state: DesiredState): Promise<{ state: DesiredState; retryAfterMs?: number }> {
+    if (!config.spec.brig.sync) return { state };
+    const key = `${cache.namespace}/${config.metadata.name}`;
+    const result = await syncBrig(config, peersForBrig(state.verdicts));
+    if (result.writes > 0) this.#o.log.info({ config: config.metadata.name, writes: result.writes }, "brig updated");
+    for (const event of result.events) {
+      const object = event.peer === undefined ? live : informerOf(cache, "FederationPeer").get(event.peer);
+      if (object !== undefined) await this.#events.record(object, event.type, event.reason, event.message);
+    }
+    const retryAfterMs = this.#brigBackoff.next(key, result.retry);
+    return { state: withBrigStatuses(state, config, result, this.#now()), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
 
   /** Certificates are watched only where a config asks for cert-manager, and only if it is installed. */
@@ -371,7 +389,7 @@ export class Controller {
     this.#o.metrics.writes.inc({ kind: object.kind, operation: "status" });
     for (const change of transitions(previous, conditions)) {
       const warning = change.status === "False" && change.type !== "ExpiringSoon";
-      const noteworthy = warning || (change.type === "ExpiringSoon" && change.status === "True") || change.type === "Accepted" || change.type === "Ready";
+      const noteworthy = warning || (change.type === "ExpiringSoon" && change.status === "True") || change.type === "Accepted" || change.type === "Ready" || change.type === "BrigSynced";
       if (!noteworthy) continue;
       const type = warning || change.type === "ExpiringSoon" ? "Warning" : "Normal";
       await this.#events.record(object, type, change.reason, `${change.type}=${change.status}: ${change.message}`);

@@ -106,7 +106,7 @@ describe("operator", () => {
 
     await waitFor(async () => condition(await get("FederationPeer", ns, "d"), "Accepted")?.status === "True", { description: "peer d Accepted" });
     const table = await kubectl(["get", "fp", "-n", ns], { kubeconfig });
-    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+DOMAIN\s+SEARCH\s+READY\s+CA-EXPIRES\s+AGE$/);
+    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+DOMAIN\s+SEARCH\s+READY\s+CA-EXPIRES\s+BRIG\s+AGE$/);
     expect(table.stdout).toMatch(/\nb\s+b\.example\s+full_search\s+True\s+\d{4}-/);
   });
 

@@ -56,7 +56,7 @@ describe("FederationConfig and FederationPeer CRDs", () => {
     const { code, stdout } = await kubectl(["get", "fp", "-n", ns.name]);
     expect(code).toBe(0);
     const [header = "", row = ""] = stdout.trim().split("\n");
-    expect(header.split(/\s+/)).toEqual(["NAME", "DOMAIN", "SEARCH", "READY", "CA-EXPIRES", "AGE"]);
+    expect(header.split(/\s+/)).toEqual(["NAME", "DOMAIN", "SEARCH", "READY", "CA-EXPIRES", "BRIG", "AGE"]);
     expect(row.split(/\s+/).slice(0, 3)).toEqual(["partner", "partner.example.org", "full_search"]);
   });
 

@@ -18,6 +18,7 @@ import { startControlPlane, type ControlPlane } from "../controlplane/control-pl
 import { stopChild } from "../controlplane/processes.ts";
 import { projectVolume } from "../kubelet/atomic-volume.ts";
 import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
+import { createFakeBrigApi, type FakeBrigApi } from "../support/fake-brig.ts";
 import { startFakeComponents, type FakeComponents } from "../support/fake-components.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -55,6 +56,8 @@ export interface Backend {
   readonly controlPlane: ControlPlane;
   readonly client: RestClient;
   readonly components: FakeComponents;
+  /** brig's federation remotes API (served by components.brig), which the operator keeps equal to the FederationPeers. */
+  readonly brigApi: FakeBrigApi;
   /** What brig, galley and cargohold call: http://address:internal. */
   readonly federatorUrl: string;
   /** Output of the operator and federator processes, as JSON lines. */
@@ -99,6 +102,7 @@ export function federationConfig(options: BackendOptions, services: Record<strin
       strategy: "AllowList",
       certificate: { selfSigned: { duration: options.certificateDuration ?? "2160h" } },
       federator: { replicas: 1, services, dns: { server: options.dnsServer }, reload: options.reload },
+      brig: { sync: true },
     },
   };
 }
@@ -117,7 +121,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     const client = await createRestClient(loadKubeConfig(controlPlane.kubeconfigPath), `e2e-${options.name}`);
     await client.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } } });
 
-    const components = await startFakeComponents(options.address);
+    const brigState = mkdtempSync(join(tmpdir(), `e2e-${options.name}-brig-`));
+    stack.push(() => rmSync(brigState, { recursive: true, force: true }));
+    const brigApi = createFakeBrigApi({ stateFile: join(brigState, "cassandra.json"), strategy: "allowDynamic" });
+    const components = await startFakeComponents(options.address, brigApi.intercept);
     stack.push(() => components.close());
 
     say(`starting the operator for ${options.domain}`);
@@ -146,6 +153,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       controlPlane,
       client,
       components,
+      brigApi,
       federatorUrl: `http://${options.address}:${options.ports.internal}`,
       logs: () => operator.output + node.federator.output,
       kubectl,

@@ -62,7 +62,10 @@ async function measureSuspension(env: Environment): Promise<{ fromApplyStart: nu
   const enforced = performance.now();
   expect(denied.status).toBe(533);
   expect(JSON.parse(denied.body)).toMatchObject({ label: "federation-remote-error" });
-  expect(denied.body).toMatch(/federation-denied/);
+  // The suspension changes two objects, federator.yaml (A leaves the allow list) and the CA bundle
+  // (A's CA leaves it); the kubelet projects them into separate volumes, so whichever arrives first
+  // refuses A: the federator's allow list, the federator's CA binding, or nginx's client-certificate check.
+  expect(denied.body).toMatch(/federation-denied|authentication-failure|SSL certificate error/);
   await suspension(env, false);
   await waitFor(async () => (await call(env.a, env.b)).status === 200, { description: "A→B works again after resuming", timeoutMs: 60_000, intervalMs: 50 });
   return { fromApplyStart: enforced - started, fromStored: enforced - stored };
@@ -94,6 +97,15 @@ describe("two federating backends (Watch mode)", () => {
 
     await waitFor(async () => (await call(env.b, env.a, "search-users")).status === 200, { description: "B→A succeeds", timeoutMs: 20_000 });
     expect(env.a.components.brig.requests.at(-1)!.headers["wire-origin-domain"]).toBe("b.example");
+  });
+
+  it("keeps each backend's brig listing the other as its FederationPeer says", async () => {
+    for (const [local, remote] of [[env.a, env.b], [env.b, env.a]] as const) {
+      await waitFor(() => local.brigApi.remotes().remotes.find((r) => r.domain === remote.domain && r.search_policy === "full_search"), {
+        description: `${local.domain}'s brig lists ${remote.domain} as full_search`,
+        timeoutMs: 20_000,
+      });
+    }
   });
 
   it("enforces a suspension within a second and lifts it again", async () => {

@@ -20,6 +20,8 @@ export interface FakeResponse {
 }
 
 export type Responder = (request: RecordedRequest) => FakeResponse | Promise<FakeResponse>;
+/** Serves some requests itself (e.g. brig's internal API), unrecorded; undefined passes the request on. */
+export type Interceptor = (request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>;
 
 export interface FakeComponent {
   readonly name: ComponentName;
@@ -28,6 +30,10 @@ export interface FakeComponent {
   respondWith(responder: Responder): void;
   /** Resolves once `count` requests arrived, or rejects at the deadline. */
   waitForRequests(count: number, timeoutMs?: number): Promise<readonly RecordedRequest[]>;
+  /** Stops listening and drops every connection (the component is down) until up(). */
+  down(): Promise<void>;
+  /** Listens again on the same address. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,7 @@ export const echo: Responder = (request) => ({
   body: JSON.stringify({ component: request.component, path: request.path, body: request.body.toString("utf8") }),
 });
 
-export async function startFakeComponent(name: ComponentName, host = "127.0.0.1"): Promise<FakeComponent> {
+export async function startFakeComponent(name: ComponentName, host = "127.0.0.1", intercept?: Interceptor): Promise<FakeComponent> {
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
   const sockets = new Set<Socket>();
@@ -56,9 +62,14 @@ export async function startFakeComponent(name: ComponentName, host = "127.0.0.1"
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const recorded: RecordedRequest = { component: name, method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
-      requests.push(recorded);
-      for (const wake of waiters) wake();
-      Promise.resolve(responder(recorded)).then(
+      const answer = async () => {
+        const intercepted = await intercept?.(recorded);
+        if (intercepted !== undefined) return intercepted;
+        requests.push(recorded);
+        for (const wake of waiters) wake();
+        return responder(recorded);
+      };
+      answer().then(
         (answer) => {
           res.writeHead(answer.status, answer.headers ?? {});
           res.end(answer.body ?? "");
@@ -76,6 +87,12 @@ export async function startFakeComponent(name: ComponentName, host = "127.0.0.1"
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
   return {
     name,
     url: `http://${host}:${port}`,
@@ -99,17 +116,24 @@ export async function startFakeComponent(name: ComponentName, host = "127.0.0.1"
         waiters.add(check);
       });
     },
-    close() {
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+    down: stopListening,
+    up() {
+      return new Promise<void>((resolve, reject) => {
+        if (server.listening) return resolve();
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
       });
     },
+    close: stopListening,
   };
 }
 
-export async function startFakeComponents(host = "127.0.0.1"): Promise<FakeComponents> {
-  const [brig, galley, cargohold] = await Promise.all([startFakeComponent("brig", host), startFakeComponent("galley", host), startFakeComponent("cargohold", host)]);
+/** `brigApi`: what serves brig's internal API (e2e/support/fake-brig.ts). */
+export async function startFakeComponents(host = "127.0.0.1", brigApi?: Interceptor): Promise<FakeComponents> {
+  const [brig, galley, cargohold] = await Promise.all([startFakeComponent("brig", host, brigApi), startFakeComponent("galley", host), startFakeComponent("cargohold", host)]);
   return {
     brig,
     galley,

@@ -48,32 +48,37 @@ export const searchPolicy = z
   });
 
 const restrictionType = z.enum(["AllowAll", "RestrictByTeam"]).meta({
-  description: "AllowAll lets every local user federate with the remote; RestrictByTeam only the members of `teams`.",
+  description:
+    "AllowAll: users of every team of the remote backend may find and connect to local users; RestrictByTeam: only users of the remote teams in `teams` (Wire's allow_all and restrict_by_team).",
 });
 
+// Wire's "Team Restriction" (wire-server docs/src/understand/configure-federation.md): the listed
+// teams are the remote backend's, and an empty list is valid (nobody of the remote yet).
 export const restriction = z
   .strictObject({
     type: restrictionType,
     teams: z
       .array(z.uuid({ error: "must be a team id (UUID)" }))
-      .min(1)
       .max(1000)
       .optional()
-      .meta({ description: "Team ids (UUIDs) allowed to federate with the remote; required with RestrictByTeam, forbidden otherwise." }),
+      .meta({
+        description:
+          "Ids (UUIDs) of the remote backend's teams whose users may find local users in federated search and send them connection requests; required with RestrictByTeam (an empty list allows nobody yet), forbidden otherwise.",
+      }),
   })
   .superRefine((value, ctx) => {
-    if (value.type === "RestrictByTeam" && (value.teams === undefined || value.teams.length === 0)) {
-      ctx.addIssue({ code: "custom", path: ["teams"], message: "teams is required when type is RestrictByTeam" });
+    if (value.type === "RestrictByTeam" && value.teams === undefined) {
+      ctx.addIssue({ code: "custom", path: ["teams"], message: "teams is required when type is RestrictByTeam (an empty list allows nobody yet)" });
     }
     if (value.type === "AllowAll" && value.teams !== undefined) {
       ctx.addIssue({ code: "custom", path: ["teams"], message: "teams is only allowed when type is RestrictByTeam" });
     }
   })
   .meta({
-    description: "Which local users may federate with this remote backend.",
+    description: "Which users of the remote backend may find and contact local users, by their team (Wire's team restriction, enforced by brig).",
     "x-kubernetes-validations": [
       {
-        rule: "self.type == 'RestrictByTeam' ? has(self.teams) && size(self.teams) > 0 : !has(self.teams)",
+        rule: "self.type == 'RestrictByTeam' ? has(self.teams) : !has(self.teams)",
         message: "teams is required when type is RestrictByTeam and only allowed then",
         fieldPath: ".teams",
       },

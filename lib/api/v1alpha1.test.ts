@@ -88,6 +88,17 @@ describe("bad input is refused with the field path", () => {
     expect(problems(FederationPeerSpec, input)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
+  it("accepts RestrictByTeam with an empty list of remote teams (nobody yet), as Wire does", () => {
+    expect(FederationPeerSpec.safeParse({ domain: "p.example", restriction: { type: "RestrictByTeam", teams: [] } }).success).toBe(true);
+  });
+
+  it("FederationConfig with an unknown unmanagedRemotes policy names the field", () => {
+    expect(problems(FederationConfigSpec, { ...minimalConfig, brig: { sync: true, unmanagedRemotes: "Delete" } })).toContainEqual({
+      path: "spec.brig.unmanagedRemotes",
+      message: expect.stringMatching(/Keep/),
+    });
+  });
+
   it("federator.yaml with a remote CA index out of range names the field", () => {
     const parsed = parseWith(FederatorConfig, { ...exampleFederatorConfig, caFingerprints: [], remotes: [{ domain: "ok.example", cas: [0] }] });
     expect(parsed.ok).toBe(false);

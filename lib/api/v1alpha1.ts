@@ -184,6 +184,25 @@ const federator = z
   })
   .meta({ description: "The federator Deployment the operator runs for this backend." });
 
+const brig = z
+  .strictObject({
+    sync: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Reconcile the FederationPeers into brig's federation remotes (its internal API /i/federation/remotes at federator.services.brig), so brig enforces each peer's searchPolicy and restriction. Off by default: brig is then left as it is; `npm run import` adopts an installation's remotes first.",
+      }),
+    unmanagedRemotes: z
+      .enum(["Keep", "Neutralize"])
+      .default("Keep")
+      .meta({
+        description:
+          "Remotes in brig that no FederationPeer describes: Keep leaves them untouched; Neutralize makes them no_search, restrict_by_team with no team (brig has no API to delete a remote).",
+      }),
+  })
+  .meta({ description: "Whether and how the operator keeps brig's federation remotes equal to the FederationPeers." });
+
 export const FederationConfigSpec = z
   .strictObject({
     backendDomain: dnsName("This backend's domain, which qualifies its user ids (e.g. example.com)."),
@@ -195,6 +214,7 @@ export const FederationConfigSpec = z
     certificate,
     trust: trust.prefault({}),
     federator: federator.prefault({}),
+    brig: brig.prefault({}),
   })
   .meta({ description: "How this Wire backend federates: its domains, who it federates with, and how it is reached." });
 
@@ -213,6 +233,10 @@ export const FederationConfigStatus = z
     peers: peerCounts.optional(),
     caBundleHash: z.string().optional().meta({ description: "SHA-256 of the CA bundle the federator and ingress trust." }),
     certificateNotAfter: z.string().optional().meta({ description: "When this backend's own certificate expires (RFC 3339)." }),
+    brigDomains: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Remote domains the operator keeps in brig, so that it can make a deleted FederationPeer's remote harmless there." }),
   })
   .meta({ description: "Observed state of the FederationConfig." });
 
