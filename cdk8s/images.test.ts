@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { renderManifests } from "./main.ts";
+import { OPERATOR_COMMAND } from "./operator-install.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -14,23 +15,35 @@ const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 interface Dockerfile {
   readonly baseImage: string;
   readonly installCommand: string;
+  readonly buildCommand: string;
+  /** What the build stage copies in and compiles. */
+  readonly compiled: readonly string[];
   readonly copied: readonly string[];
   readonly user: string;
   readonly entrypoint: readonly string[];
 }
 
-/** The parts of a Dockerfile these checks need: ARG default base, first RUN, final stage's COPY/USER/ENTRYPOINT. */
+/** The parts of a Dockerfile these checks need: ARG default base, the stages' RUN, what the build stage compiles, the final stage's COPY/USER/ENTRYPOINT. */
 function parseDockerfile(text: string): Dockerfile {
   const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const stage = (name: string) => {
+    const start = lines.findIndex((l) => l.startsWith("FROM ") && l.endsWith(` AS ${name}`));
+    const end = lines.findIndex((l, i) => i > start && l.startsWith("FROM "));
+    return start < 0 ? [] : lines.slice(start, end < 0 ? undefined : end);
+  };
   const finalStage = lines.slice(lines.findLastIndex((l) => l.startsWith("FROM ")));
   const argument = (name: string) => lines.find((l) => l.startsWith(`ARG ${name}=`))?.split("=")[1] ?? "";
   const instruction = (stage: string[], name: string) => stage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1));
+  const sources = (stage: string[]) =>
+    instruction(stage, "COPY")
+      .filter((args) => !args.startsWith("--from"))
+      .flatMap((args) => args.split(/\s+/).slice(0, -1).map((source) => source.replace(/\/$/, "")));
   return {
     baseImage: argument("NODE_IMAGE"),
-    installCommand: instruction(lines, "RUN")[0] ?? "",
-    copied: instruction(finalStage, "COPY")
-      .filter((args) => !args.startsWith("--from"))
-      .map((args) => args.split(/\s+/)[0]!.replace(/\/$/, "")),
+    installCommand: instruction(stage("dependencies"), "RUN")[0] ?? "",
+    buildCommand: instruction(stage("build"), "RUN").at(-1) ?? "",
+    compiled: sources(stage("build")),
+    copied: [...sources(finalStage), ...instruction(finalStage, "COPY").filter((args) => args.startsWith("--from=build "))],
     user: instruction(finalStage, "USER")[0] ?? "",
     entrypoint: JSON.parse(instruction(finalStage, "ENTRYPOINT")[0] ?? "[]") as string[],
   };
@@ -109,18 +122,20 @@ describe.each(["operator", "federator"])("the %s image", (process) => {
   const entry = `${process}/main.ts`;
   const dockerfile = parseDockerfile(read(`${process}/Dockerfile`));
 
-  it("runs its process's main.ts under Node 24 as a non-root user, with production dependencies only", () => {
+  it("runs its process's main.ts, compiled by npm run build's tsconfig, under Node 24 as a non-root user, with production dependencies only", () => {
     expect(dockerfile.baseImage).toMatch(/^node:24-/);
     expect(dockerfile.installCommand).toMatch(/^npm ci --omit=dev /);
-    expect(dockerfile.entrypoint).toEqual(["node", entry]);
+    expect(dockerfile.buildCommand).toBe(`npx ${(JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts["build"]}`);
+    expect(dockerfile.entrypoint.at(-1)).toBe(entry.replace(/\.ts$/, ".js"));
+    expect(dockerfile.entrypoint[0]).toBe("node");
     expect(dockerfile.user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
-    expect(dockerfile.copied).toContain("package.json");
+    expect(dockerfile.copied).toEqual(["package.json", "--from=build /app/dist/js/ ./"]);
     expect(manifest.type).toBe("module");
   });
 
   it.skipIf(!existsSync(join(ROOT, entry)))("contains every module its process imports, and needs no dev dependency", () => {
     const { files, packages } = closure(entry);
-    const missing = files.filter((f) => !existsSync(join(ROOT, f)) || !dockerfile.copied.some((dir) => f.startsWith(`${dir}/`)) || dockerIgnored(f, ignorePatterns));
+    const missing = files.filter((f) => !existsSync(join(ROOT, f)) || !dockerfile.compiled.some((dir) => f.startsWith(`${dir}/`)) || dockerIgnored(f, ignorePatterns));
     expect(missing, "imported but not in the image").toEqual([]);
     expect(packages.filter((p) => !(p in manifest.dependencies)), "imported but not a production dependency").toEqual([]);
   });
@@ -128,7 +143,7 @@ describe.each(["operator", "federator"])("the %s image", (process) => {
 
 describe("the build context", () => {
   it("holds the sources and the lock file but no tests, caches or checkouts", () => {
-    for (const kept of ["package.json", "package-lock.json", "lib/log.ts", "crds/crd.ts", "operator/rbac.ts", "federator/main.ts"]) {
+    for (const kept of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "lib/log.ts", "crds/crd.ts", "operator/rbac.ts", "federator/main.ts"]) {
       expect(dockerIgnored(kept, ignorePatterns), kept).toBe(false);
     }
     for (const dropped of ["node_modules/zod/package.json", "dist/install.yaml", ".git/HEAD", "lib/log.test.ts", "operator/operator.int.test.ts", "operator/testing/fixtures.ts", "e2e/controlplane/cli.ts", "scratch/notes.md"]) {
@@ -139,7 +154,8 @@ describe("the build context", () => {
   it("matches what the install runs: the operator image's entrypoint and user", () => {
     const install = renderManifests().get("install.yaml")!;
     const operator = parseDockerfile(read("operator/Dockerfile"));
-    expect(install).toContain(`command:\n            - ${operator.entrypoint[0]}\n            - ${operator.entrypoint[1]}\n`);
+    expect(operator.entrypoint).toEqual(OPERATOR_COMMAND);
+    expect(install).toContain(`command:\n${operator.entrypoint.map((part) => `            - ${part}\n`).join("")}`);
     expect(install).toContain(`runAsUser: ${operator.user.split(":")[0]}\n`);
   });
 });

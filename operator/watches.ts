@@ -3,6 +3,7 @@
 // change of one of its objects queues. The controller builds one informer per row and namespace.
 // Referenced Secrets and ConfigMaps are the one more reason: kube/referenced-objects.ts queues the
 // namespace when an object some config references changes.
+import { stableJson } from "../lib/kube/apply.ts";
 import { withoutManagedFields } from "../lib/kube/informer.ts";
 import type { KubeObject } from "../lib/kube/objects.ts";
 import { CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
@@ -32,14 +33,17 @@ export interface WatchRule {
 /** Kinds the operator creates; watched by label so changes (and deletions) of outputs are repaired. */
 export const OWNED_KINDS: readonly KindName[] = ["Secret", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Ingress", "NetworkPolicy", "Role", "RoleBinding"];
 
-const generation = (object: KubeObject | undefined) => object?.metadata["generation"];
+const generation = (object: KubeObject) => object.metadata["generation"];
+const marks = (object: KubeObject) => stableJson([object.metadata.labels ?? {}, object.metadata.annotations ?? {}]);
 
 /**
- * Only a new object, a deletion or a change of spec (a new generation) can change what an input
- * means; our own status writes, which change neither, must not queue the reconcile that made them.
+ * Only a new object, a deletion, a change of spec (a new generation) or of labels and annotations
+ * (`kubectl annotate` asks for a reconcile) can change what an input means; our own status writes,
+ * which change none of them, must not queue the reconcile that made them.
  */
 export function specChanged(change: Change): boolean {
-  return change.object === undefined || change.previous === undefined || generation(change.object) !== generation(change.previous);
+  const { object, previous } = change;
+  return object === undefined || previous === undefined || generation(object) !== generation(previous) || marks(object) !== marks(previous);
 }
 
 /** Inputs keep no managedFields (more than half of a small object) and no kubectl copy of the whole object. */
