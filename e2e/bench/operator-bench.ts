@@ -12,7 +12,7 @@ import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kub
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { auditBarrier, readAuditEvents, matchWrites } from "../support/audit.ts";
 import { waitFor } from "../support/wait-for.ts";
-import { launchOperator, type OperatorProcess } from "./operator-process.ts";
+import { bareNodeMiB, buildCompiled, launchOperator, type OperatorProcess } from "./operator-process.ts";
 
 export interface OperatorSettings {
   readonly peers: number;
@@ -60,6 +60,10 @@ export interface OperatorResult {
   readonly restart: ResyncWrites;
   /** The operator after its first reconcile with no peer: the baseline of the RSS figures. */
   readonly rss0: Memory;
+  /** Idle, run from the TypeScript sources (npm run operator) instead of as the image runs it. */
+  readonly rss0Sources: Memory;
+  /** A Node process that does nothing. */
+  readonly bareNodeMiB: number;
   readonly rss1k: Memory;
   /** The operator's log (JSON lines) of the processes that ran, for a look at the timeline. */
   readonly logs: string;
@@ -327,6 +331,8 @@ export async function benchOperator(settings: OperatorSettings, say: (m: string)
   say(`  generating ${settings.distinctCAs} peer CAs`);
   const cas: string[] = [];
   for (let i = 0; i < settings.distinctCAs; i++) cas.push((await createCertificateAuthority({ commonName: `Peer ${i} CA`, validityDays: 3650 })).certificatePem);
+  say("  compiling the operator as its image does (npm run build)");
+  buildCompiled();
   say("  starting a control plane (audit log on) and the operator process");
   const cp = await startControlPlane({ name: "bench-operator", controllerManager: false, auditLog: true });
   let operator: OperatorProcess | undefined;
@@ -343,7 +349,15 @@ export async function benchOperator(settings: OperatorSettings, say: (m: string)
     await waitFor(() => o.reflected.cas === 0 && o.reflected.remotes === 0, { description: "the operator's first outputs", timeoutMs: 60_000 });
     await operatorSettled(client, operator, 0);
     const rss0 = await memoryOf(operator);
-    say(`  RSS with no peer: ${rss0.rssMiB.toFixed(0)} MiB`);
+    await operator.stop();
+    const fromSources = await launchOperator(cp.kubeconfigPath, NAMESPACE, "sources");
+    await operatorSettled(client, fromSources, 0);
+    const rss0Sources = await memoryOf(fromSources);
+    await fromSources.stop();
+    const bareNode = await bareNodeMiB();
+    say(`  RSS with no peer: ${rss0.rssMiB.toFixed(0)} MiB as the image runs it, ${rss0Sources.rssMiB.toFixed(0)} MiB from the sources; a bare node process ${bareNode.toFixed(0)} MiB`);
+    operator = await launchOperator(cp.kubeconfigPath, NAMESPACE);
+    await operatorSettled(client, operator, 0);
     const runs: ConvergeRun[] = [];
     for (let repeat = 0; repeat < settings.repeats; repeat++) {
       if (repeat > 0) await removeAll(client, o);
@@ -364,7 +378,7 @@ export async function benchOperator(settings: OperatorSettings, say: (m: string)
     const large = await largeScale(client, operator, o, cas, settings);
     say(`  ${settings.largePeers} peers: ${large.converged ? "converged" : "NOT converged"} after ${(large.waitedMs / 1000).toFixed(1)} s, RSS ${large.rssMiB.toFixed(0)} MiB (max sampled ${large.maxRssMiB.toFixed(0)} MiB, VmHWM ${large.peakMiB.toFixed(0)} MiB, V8 heap used ${large.heapUsedMiB.toFixed(0)} MiB)${large.problem ? `; operator: ${large.problem}` : ""}`);
     logs += operator.output();
-    return { peers: settings.peers, runs, noop, restart: { writes: restart.writes, reconciles: restart.reconciles, list: restart.list }, rss0, rss1k, large, logs };
+    return { peers: settings.peers, runs, noop, restart: { writes: restart.writes, reconciles: restart.reconciles, list: restart.list }, rss0, rss0Sources, bareNodeMiB: bareNode, rss1k, large, logs };
   } finally {
     outputs?.stop();
     await operator?.stop();

@@ -1,9 +1,10 @@
 // The operator as a process of its own (operator/main.ts), so its memory can be read from /proc
 // and its metrics from /metrics.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { OPERATOR_COMMAND } from "../../cdk8s/operator-install.ts";
 import { stopChild } from "../controlplane/processes.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { counterSum } from "./federator-path.ts";
@@ -42,11 +43,30 @@ export function statusMiB(status: string, field: string): number {
   return Number(match[1]) / 1024;
 }
 
-export async function launchOperator(kubeconfig: string, namespace: string): Promise<OperatorProcess> {
+/**
+ * How the operator runs: `image` as its image does (the compiled JavaScript of npm run build, with
+ * the image's Node flags), `sources` as `npm run operator` does (TypeScript, type stripping).
+ */
+export type OperatorForm = "image" | "sources";
+
+/** Compiles the sources into dist/js (npm run build), for the image form. */
+export function buildCompiled(): void {
+  const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
+  const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: REPO, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`npm run build failed: ${result.stdout}${result.stderr}`);
+}
+
+function entry(form: OperatorForm): string[] {
+  if (form === "sources") return ["operator/main.ts"];
+  const [, ...flags] = OPERATOR_COMMAND;
+  return flags.map((part) => (part === "operator/main.js" ? "dist/js/operator/main.js" : part));
+}
+
+export async function launchOperator(kubeconfig: string, namespace: string, form: OperatorForm = "image"): Promise<OperatorProcess> {
   const port = await freeLoopbackPort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ["operator/main.ts", "--kubeconfig", kubeconfig, "--namespaces", namespace, "--leader-elect=false", "--listen", `127.0.0.1:${port}`],
+    [...entry(form), "--kubeconfig", kubeconfig, "--namespaces", namespace, "--leader-elect=false", "--listen", `127.0.0.1:${port}`],
     { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
   );
   running.add(child);
@@ -84,4 +104,20 @@ export async function launchOperator(kubeconfig: string, namespace: string): Pro
     output: () => output,
     stop,
   };
+}
+
+/** RSS of a Node process that does nothing: the floor under any Node program's figure. */
+export async function bareNodeMiB(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  running.add(child);
+  try {
+    const pid = child.pid;
+    if (pid === undefined) throw new Error("node did not start");
+    await waitFor(() => readFileSync(`/proc/${pid}/status`, "utf8").includes("VmRSS"), { description: "a bare node process", timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // its start-up done, as the operator's is when measured
+    return statusMiB(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+  } finally {
+    await stopChild(child, 2000);
+    running.delete(child);
+  }
 }

@@ -112,6 +112,18 @@ function operatorFigures(o: OperatorResult): Figure[] {
     { name: `${peers} FederationPeers applied at once → CA bundle + federator.yaml`, unit: "ms", measured: spread(converge), baselineName: `API server creating the same ${peers}`, baseline: spread(bare), relation: "ratio", relative: spread(convergeRatio), target: "≤ 1.5×", met: median(convergeRatio) <= 1.5 },
     { name: `Writes to output objects for those ${peers} peers`, unit: "writes", measured: spread(writes), baselineName: "peer creates", baseline: single(peers), relation: "ratio", relative: spread(writes.map((w) => w / peers)), target: "≤ 10", met: median(writes) <= 10, note: `status writes: ${spread(o.runs.map((r) => r.statusWrites)).median}` },
     resyncFigure(`No-op resync of ${peers} peers (running operator)`, o.noop),
+    {
+      name: "Operator RSS idle (no peer), as its image runs it",
+      unit: "MiB",
+      measured: single(o.rss0.rssMiB),
+      baselineName: "a Node process doing nothing",
+      baseline: single(o.bareNodeMiB),
+      relation: "ratio",
+      relative: single(o.rss0.rssMiB / o.bareNodeMiB),
+      target: "< 100 MiB",
+      met: o.rss0.rssMiB < 100,
+      note: `from the TypeScript sources (npm run operator): ${o.rss0Sources.rssMiB.toFixed(0)} MiB; V8 heap used ${o.rss0.heapUsedMiB.toFixed(0)} MiB`,
+    },
     resyncFigure(`Restarted operator on ${peers} unchanged peers`, o.restart),
     { name: `Operator RSS at ${peers} peers`, unit: "MiB", measured: single(o.rss1k.rssMiB), baselineName: "RSS with no peer", baseline: single(o.rss0.rssMiB), relation: "ratio", relative: single(o.rss1k.rssMiB / o.rss0.rssMiB), note: `after ${o.runs.length} create/delete rounds; V8 heap used ${o.rss1k.heapUsedMiB.toFixed(0)} MiB (${o.rss0.heapUsedMiB.toFixed(0)} MiB with no peer)` },
     {
