@@ -1,0 +1,139 @@
+// Conformance with wire-server: one `describe` per row of the README's "Compatibility with
+// wire-server" table, each written from the wire-server file it names (github.com/wireapp/wire-server).
+// Callers are e2e/support/wire-client.ts, which calls the internal port as wire-server's federation
+// client does; remotes are our federators in Passthrough mode and, behind nginx, in Nginx mode.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WireClient } from "../e2e/support/wire-client.ts";
+import { http1, json, metricValue, srvRecord, type Backend } from "./testing/backends.ts";
+import { Discovery, getaddrinfo, parseHostPort } from "./discovery.ts";
+import { baseConfig, startWorld, type World } from "./testing/world.ts";
+
+let world: World;
+let a: Backend;
+let b: Backend;
+let client: WireClient;
+
+beforeAll(async () => {
+  world = await startWorld({ aRemotes: ["b.example", "noaddress.example"], bRemotes: ["a.example"] });
+  ({ a, b } = world);
+  await a.writeConfig(baseConfig("a", world.dns.address, ["b.example", "noaddress.example"]));
+  // An SRV record whose target has no A/AAAA record; an SRV set too large for one UDP answer.
+  const many = Array.from({ length: 25 }, (_, i) => ({ ...srvRecord("many.example", 8000 + i, `federator-${i}.${"x".repeat(40)}.many.example`), priority: 10 + i }));
+  await world.setExtraRecords([srvRecord("noaddress.example", 443), ...many], []);
+  client = new WireClient({ federator: a.internalUrl, originDomain: "a.example" });
+});
+afterAll(async () => {
+  client?.close();
+  await world?.close();
+});
+
+// Row "Internal port protocol": libs/wire-api-federation/src/Wire/API/Federation/Client.hs
+// (withHTTP2StreamingRequest: `H2Manager.withHTTP2Request … (False, hostname, port)`, cleartext HTTP/2).
+describe("internal port: HTTP/2 prior knowledge and HTTP/1.1 on one port", () => {
+  it("serves a wire-server component's call over one reused HTTP/2 connection", async () => {
+    const own = new WireClient({ federator: a.internalUrl, originDomain: "a.example" });
+    try {
+      for (let i = 0; i < 5; i++) expect((await own.call("b.example", "brig", "get-user", { body: { id: i } })).ok).toBe(true);
+      expect(own.connectionsOpened).toBe(1);
+    } finally {
+      own.close();
+    }
+  });
+
+  it("still serves HTTP/1.1 callers on the same port", async () => {
+    const response = await http1(`${a.internalUrl}/rpc/b.example/brig/get-user`, { body: "{}", headers: { "content-type": "application/json" } });
+    expect(response.status).toBe(200);
+  });
+});
+
+// Row "Trace id and component headers": Client.hs (Wire-Origin-Request-Id, no Content-Type),
+// services/federator/src/Federator/Remote.hs (Request-Id to the remote),
+// services/federator/src/Federator/Service.hs (Content-Type: application/json, Request-Id to the component).
+describe("headers as wire-server sets them", () => {
+  it("brings a wire-server call to the remote brig with Content-Type application/json and the caller's Wire-Origin-Request-Id as Request-Id", async () => {
+    const before = b.components.brig.requests.length;
+    const result = await client.call("b.example", "brig", "get-user-by-handle", { requestId: "wire-rid-1", body: "alice" });
+    expect(result.ok).toBe(true);
+    const received = b.components.brig.requests.slice(before);
+    // Client.hs runFederatorClient: the api-version negotiation comes first.
+    expect(received.map((r) => r.path)).toEqual(["/federation/api-version", "/federation/get-user-by-handle"]);
+    const call = received[1];
+    expect(call?.headers["content-type"]).toBe("application/json");
+    expect(call?.headers["request-id"]).toBe("wire-rid-1");
+    expect(call?.headers["wire-origin-domain"]).toBe("a.example");
+    expect(call?.headers["x-wire-api-version"]).toBe("3");
+    expect(call?.body.toString()).toBe('"alice"');
+  });
+
+  it("generates a Request-Id only when the caller sent none", async () => {
+    const before = b.components.brig.requests.length;
+    await http1(`${a.internalUrl}/rpc/b.example/brig/get-user`, { body: "{}" });
+    const id = b.components.brig.requests[before]?.headers["request-id"];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  // Remote.hs: the remote's address comes back as Wire-Remote-IP (forensic only).
+  it("tells the caller the remote federator's address in Wire-Remote-IP", async () => {
+    const result = await client.call("b.example", "brig", "get-user");
+    expect(result.response.headers["wire-remote-ip"]).toBe(b.ip);
+  });
+});
+
+// Row "Component errors": libs/wai-utilities/src/Network/Wai/Utilities/Server.hs (rethrow5xx: a 5xx
+// is a `server-error`), libs/wire-api-federation/src/Wire/API/Federation/Error.hs
+// (federationRemoteResponseError: 533 with the remote's error inside), Client.hs mkFailureResponse.
+describe("a component's 5xx", () => {
+  it("reaches the caller as 533 federation-remote-error with Wire's server-error inside", async () => {
+    b.components.brig.respondWith(() => ({ status: 500, body: "database down" }));
+    try {
+      const result = await client.call("b.example", "brig", "get-user");
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.response.status).toBe(533);
+      expect(result.error.label).toBe("federation-remote-error");
+      expect(result.error.inner).toEqual({ code: 500, label: "server-error", message: "database down" });
+    } finally {
+      b.components.brig.respondWith(() => ({ status: 200, headers: { "content-type": "application/json" }, body: "{}" }));
+    }
+  });
+});
+
+// Row "Metrics": services/federator/src/Federator/Run.hs (mkFederatorMetrics) and Metrics.hs.
+describe("metrics", () => {
+  it("counts requests under wire-server's names and labels beside ours", async () => {
+    await client.call("b.example", "brig", "get-user");
+    const aMetrics = (await http1(`${a.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+    const bMetrics = (await http1(`${b.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+    expect(metricValue(aMetrics, "com_wire_federator_outgoing_requests", { target_domain: "b.example" })).toBeGreaterThan(0);
+    expect(metricValue(bMetrics, "com_wire_federator_incoming_requests", { origin_domain: "a.example" })).toBeGreaterThan(0);
+    expect(metricValue(aMetrics, "federator_outgoing_requests_total", { target_domain: "b.example", status: "200" })).toBeGreaterThan(0);
+  });
+});
+
+// Row "Discovery": services/federator/src/Federator/Remote.hs (the SRV target is connected to by
+// name; a failure to connect is FederatorClientConnectionError → Error.hs federationRemoteHTTP2Error: 521).
+describe("discovery", () => {
+  it("answers 521 federation-connection-refused for an SRV target without an address", async () => {
+    const response = await http1(`${a.internalUrl}/rpc/noaddress.example/brig/get-user`, { body: "{}" });
+    expect(response.status).toBe(521);
+    expect(json(response)["label"]).toBe("federation-connection-refused");
+  });
+});
+
+// Row "Discovery": libs/dns-util (Wire.Network.DNS.Effect, the `dns` package's resolver retries a
+// truncated answer over TCP) and services/federator/src/Federator/Run.hs (no dnsHost: the system's
+// resolv.conf; the HTTP/2 manager resolves the SRV target through getaddrinfo).
+describe("DNS like the pod's resolver", () => {
+  it("asks again over TCP when the UDP answer is truncated", async () => {
+    const discovery = new Discovery({ server: parseHostPort(world.dns.address) });
+    const found = await discovery.discover("many.example");
+    expect(found.ok && found.targets.length).toBe(25);
+  });
+
+  it("resolves target names through the system resolver (hosts file) when no DNS server is configured", async () => {
+    const discovery = new Discovery({ server: parseHostPort(world.dns.address), systemLookup: getaddrinfo });
+    expect(await discovery.address("localhost")).toEqual({ ok: true, address: "127.0.0.1" });
+    // dnsmasq knows federator.b.example; the system resolver does not, so it is not asked.
+    expect((await discovery.address("federator.b.example")).ok).toBe(false);
+  });
+});
