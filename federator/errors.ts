@@ -10,7 +10,7 @@ export type FederatorError =
   | { readonly kind: "CertificateParseError"; readonly reason: string }
   | { readonly kind: "DomainParseError"; readonly domain: string }
   | { readonly kind: "AuthenticationFailure"; readonly hostnames: readonly string[]; readonly certificateNames: readonly string[] }
-  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string }
+  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string; readonly issuer: string; readonly issuerTrustedForOthers: boolean }
   | { readonly kind: "FederationDenied"; readonly domain: string }
   | { readonly kind: "SrvNotAvailable"; readonly srvName: string }
   | { readonly kind: "DiscoveryFailure"; readonly srvName: string; readonly detail: string }
@@ -57,7 +57,10 @@ export const CATALOGUE: Catalogue = {
   NotIssuedByRemoteCA: {
     status: 403,
     label: "authentication-failure",
-    message: (e) => `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]`,
+    message: (e) =>
+      e.issuerTrustedForOthers
+        ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA trusted for another peer or trust.extraCABundle, not by a CA of [${e.domain}]: another CA may not vouch for [${e.domain}]; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
+        : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`,
   },
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },
