@@ -12,6 +12,7 @@ import { mergeConditions, transitions, type ConditionInput } from "./desired/con
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
 import { CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
 import { objectKey, type KubeObject } from "./desired/objects.ts";
+import { serviceNameHolder, type ServiceClaim } from "./desired/service-name.ts";
 import { ownCertificateSecretName } from "./desired/workload.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
 import { applyObject, applyStatus, deleteObject } from "./kube/apply.ts";
@@ -25,6 +26,13 @@ import type { OperatorMetrics } from "./metrics.ts";
 import { WorkQueue, type QueueOptions, type ReconcileResult } from "./queue.ts";
 
 /** Kinds the operator creates; watched by label so changes (and deletions) of outputs are repaired. */
+/** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object. */
+function serviceClaim(object: KubeObject | FederationConfig): ServiceClaim {
+  const spec = (object as { spec?: { federator?: { serviceName?: unknown } } }).spec;
+  const name = spec?.federator?.serviceName;
+  return { config: object.metadata.name, serviceName: typeof name === "string" ? name : "federator", createdAt: typeof object.metadata.creationTimestamp === "string" ? object.metadata.creationTimestamp : undefined };
+}
+
 export const OWNED_KINDS: readonly KindName[] = ["Secret", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Ingress", "NetworkPolicy", "Role", "RoleBinding"];
 
 export interface ControllerOptions {
@@ -95,10 +103,8 @@ export class Controller {
         ]),
       );
       const set: NamespaceInformers = {
-        configs: informer("FederationConfig", (name) => {
-          this.#queue.add(`${namespace}/${name}`);
-          this.#queue.add(`${namespace}/${ORPHANS}`);
-        }),
+        // Every config of the namespace: one's Service name may free or take another's (service-name.ts).
+        configs: informer("FederationConfig", () => this.#enqueueNamespace(namespace)),
         peers: informer("FederationPeer", () => this.#enqueueNamespace(namespace)),
         owned,
       };
@@ -215,6 +221,7 @@ export class Controller {
       rollout: rolloutOf(deployment),
       now,
       expiryWarningDays: this.#o.expiryWarningDays ?? 30,
+      serviceNameHeldBy: serviceNameHolder(serviceClaim(config), set.configs.list().map(serviceClaim)),
     });
 
     const ingressProblem = await this.#applyAll(set, config, state);

@@ -98,7 +98,7 @@ describe("operator", () => {
     expect((ingress["spec"] as { tls: unknown }).tls).toEqual([{ hosts: ["federator.a.example"], secretName: "wire-tls" }]);
     const tls = await waitFor(() => get("Secret", ns, "wire-tls"), { description: "the own certificate Secret" });
     expect(tls["type"]).toBe("kubernetes.io/tls");
-    for (const [kind, name] of [["Deployment", "wire-federator"], ["Service", "wire-federator"], ["NetworkPolicy", "wire-federator"], ["ConfigMap", "wire-ca-public"]] as const) {
+    for (const [kind, name] of [["Deployment", "wire-federator"], ["Service", "federator"], ["NetworkPolicy", "wire-federator"], ["ConfigMap", "wire-ca-public"]] as const) {
       expect(await get(kind, ns, name), `${kind}/${name}`).toBeDefined();
     }
     const owner = (await get("Deployment", ns, "wire-federator"))!.metadata.ownerReferences?.[0];
