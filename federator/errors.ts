@@ -4,6 +4,8 @@
 
 export type FederatorError =
   | { readonly kind: "InvalidEndpoint" }
+  | { readonly kind: "NotFound" }
+  | { readonly kind: "InvalidRpc"; readonly rpc: string }
   | { readonly kind: "UnknownComponent"; readonly component: string }
   | { readonly kind: "NoOriginDomain" }
   | { readonly kind: "NoClientCertificate" }
@@ -42,12 +44,15 @@ type Catalogue = { readonly [K in ErrorKind]: CatalogueEntry<K> };
 
 export const CATALOGUE: Catalogue = {
   InvalidEndpoint: { status: 403, label: "invalid-endpoint", message: () => "The requested endpoint does not exist" },
-  // wire-server labels this `unknown-component`; DESIGN §5.1 makes every bad path `invalid-endpoint`.
-  UnknownComponent: { status: 403, label: "invalid-endpoint", message: (e) => `No such component: ${e.component}` },
-  NoOriginDomain: { status: 403, label: "no-origin-domain", message: () => "No Wire-Origin-Domain header" },
-  NoClientCertificate: { status: 403, label: "no-client-certificate", message: () => "no client certificate provided" },
-  CertificateParseError: { status: 403, label: "certificate-parse-error", message: (e) => `certificate parse failure: ${e.reason}` },
-  DomainParseError: { status: 403, label: "domain-parse-error", message: (e) => `domain parse failure for [${e.domain}]` },
+  // Servant answers these before any handler runs: 404 for no route, 400 for a capture or a
+  // required header that does not parse (its body is plain text; ours stays Wire's JSON).
+  NotFound: { status: 404, label: "not-found", message: () => "The requested endpoint does not exist" },
+  InvalidRpc: { status: 400, label: "invalid-endpoint", message: (e) => `invalid rpc name: ${e.rpc}` },
+  UnknownComponent: { status: 400, label: "unknown-component", message: (e) => `No such component: ${e.component}` },
+  NoOriginDomain: { status: 400, label: "no-origin-domain", message: () => "No Wire-Origin-Domain header" },
+  NoClientCertificate: { status: 400, label: "no-client-certificate", message: () => "no client certificate provided" },
+  CertificateParseError: { status: 400, label: "certificate-parse-error", message: (e) => `certificate parse failure: ${e.reason}` },
+  DomainParseError: { status: 400, label: "domain-parse-error", message: (e) => `domain parse failure for [${e.domain}]` },
   AuthenticationFailure: {
     status: 403,
     label: "authentication-failure",

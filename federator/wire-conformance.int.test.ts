@@ -4,7 +4,7 @@
 // client does; remotes are our federators in Passthrough mode and, behind nginx, in Nginx mode.
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WireClient } from "../e2e/support/wire-client.ts";
+import { failureError, WireClient } from "../e2e/support/wire-client.ts";
 import { createIntermediateAuthority, issueCertificate, type CertificateAuthority, type IssuedCertificate } from "../lib/certs/issue.ts";
 import { compactFingerprint } from "../lib/certs/pem.ts";
 import { http1, ingressCall, json, metricValue, srvRecord, waitUntil, type Backend } from "./testing/backends.ts";
@@ -235,5 +235,47 @@ describe("per-peer CA binding", () => {
     const response = await nginxMode(leaves["forgedByO"]);
     expect(response.status).toBe(403);
     expect(json(response)["message"]).toContain("is issued by [CN=Other Peer CA], a CA trusted for another peer or trust.extraCABundle, not by a CA of [int.example]");
+  });
+});
+
+// Row "Malformed requests": services/federator/src/Federator/{InternalServer,ExternalServer}.hs (Servant
+// routes: no route 404, a capture or required header that does not parse 400; the handlers' InvalidRoute
+// for another method or a query string, Federator/Error/ServerError.hs: 403 invalid-endpoint).
+describe("malformed requests", () => {
+  const headers = { "wire-origin-domain": "a.example", "wire-origin-request-id": "bad-1", accept: "" };
+  it.each([
+    ["an unknown path", "/rpc/b.example/brig", 404, "not-found"],
+    ["an unknown component", "/rpc/b.example/spar/get-user", 400, "unknown-component"],
+    ["an invalid target domain", "/rpc/b_example/brig/get-user", 400, "domain-parse-error"],
+    ["an invalid rpc name", "/rpc/b.example/brig/get.user", 400, "invalid-endpoint"],
+    ["a query string", "/rpc/b.example/brig/get-user?x=1", 403, "invalid-endpoint"],
+  ])("answers %s on the internal port with %i %s", async (_what, path, status, label) => {
+    const response = await client.request(path, headers, Buffer.from("{}"));
+    expect(response.status).toBe(status);
+    expect(json(response)["label"]).toBe(label);
+  });
+
+  // Client.hs mkFailureResponse: a 403 from the local federator is a local failure (500 federation-local-error).
+  it("is read by a wire-server component as federation-local-error when the local federator answers 403", async () => {
+    const response = await client.request("/rpc/b.example/brig/get-user?x=1", headers, Buffer.from("{}"));
+    expect(failureError(response.status, "b.example", "get-user", response.body)).toMatchObject({ code: 500, label: "federation-local-error" });
+  });
+
+  const ingress = (extra: Record<string, string>, path = "/federation/brig/get-user") =>
+    http1(`http://${n.ip}:${n.externalPort}${path}`, { body: "{}", headers: { ...extra } });
+  it.each([
+    ["no Wire-Origin-Domain", { "x-ssl-certificate": "x" }, 400, "no-origin-domain"],
+    ["an invalid Wire-Origin-Domain", { "wire-origin-domain": "not a domain", "x-ssl-certificate": "x" }, 400, "domain-parse-error"],
+    ["no X-SSL-Certificate", { "wire-origin-domain": "a.example" }, 400, "no-client-certificate"],
+    ["an unparsable X-SSL-Certificate", { "wire-origin-domain": "a.example", "x-ssl-certificate": "garbage" }, 400, "certificate-parse-error"],
+  ])("answers %s on the external port with %i %s", async (_what, extra: Record<string, string>, status, label) => {
+    const response = await ingress(extra);
+    expect(response.status).toBe(status);
+    expect(json(response)["label"]).toBe(label);
+  });
+
+  // Ours: wire-server's external server also serves /i/status; ours serves nothing internal there.
+  it("serves no /i/status on the external port", async () => {
+    expect((await ingress({}, "/i/status")).status).toBe(404);
   });
 });
