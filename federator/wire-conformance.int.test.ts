@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureError, WireClient } from "../e2e/support/wire-client.ts";
 import { createIntermediateAuthority, issueCertificate, type CertificateAuthority, type IssuedCertificate } from "../lib/certs/issue.ts";
 import { compactFingerprint } from "../lib/certs/pem.ts";
+import { federatorServices } from "../operator/desired/workload.ts";
+import { config as federationConfig } from "../operator/testing/fixtures.ts";
 import { http1, ingressCall, json, metricValue, srvRecord, waitUntil, type Backend } from "./testing/backends.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 import { Discovery, getaddrinfo, parseHostPort } from "./discovery.ts";
@@ -277,5 +279,31 @@ describe("malformed requests", () => {
   // Ours: wire-server's external server also serves /i/status; ours serves nothing internal there.
   it("serves no /i/status on the external port", async () => {
     expect((await ingress({}, "/i/status")).status).toBe(404);
+  });
+});
+
+// Row "Wire-Origin-IP": services/federator/src/Federator/ExternalServer.hs (tryGetOriginIp: the first
+// X-Forwarded-For entry that parses). Ours takes the entry nginx appended (the last): the ones before
+// it come from the client and could name any address.
+describe("Wire-Origin-IP", () => {
+  it("names the address nginx saw, not one the remote put first in X-Forwarded-For", async () => {
+    const before = n.components.brig.requests.length;
+    const response = await http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, {
+      body: "{}",
+      headers: { "wire-origin-domain": "cn.example", "x-ssl-certificate": nginxEscape(leaves["cn"]?.certificatePem ?? ""), "x-forwarded-for": "198.51.100.1, 192.0.2.7" },
+    });
+    expect(response.status).toBe(200);
+    expect(n.components.brig.requests[before]?.headers["wire-origin-ip"]).toBe("192.0.2.7");
+  });
+});
+
+// Row "Service name": charts/wire-server/templates/{brig,galley,cargohold}/configmap.yaml
+// (`federator: {host: federator, port: 8080}`) and charts/federator/templates/service.yaml (ports
+// `internal`, `federator-ext`).
+describe("the federator Service the operator writes", () => {
+  it("is federator:8080 with wire-server's port names", () => {
+    const [service] = federatorServices(federationConfig(), (name) => ({ name, namespace: "wire" }));
+    expect(service?.metadata.name).toBe("federator");
+    expect(service?.["spec"]).toMatchObject({ ports: [{ name: "internal", port: 8080 }, { name: "federator-ext", port: 8081 }] });
   });
 });
