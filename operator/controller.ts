@@ -26,11 +26,18 @@ import type { OperatorMetrics } from "./metrics.ts";
 import { WorkQueue, type QueueOptions, type ReconcileResult } from "./queue.ts";
 
 /** Kinds the operator creates; watched by label so changes (and deletions) of outputs are repaired. */
-/** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object. */
-function serviceClaim(object: KubeObject | FederationConfig): ServiceClaim {
+/** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object and the live Services. */
+function serviceClaim(object: KubeObject | FederationConfig, set: NamespaceInformers): ServiceClaim {
   const spec = (object as { spec?: { federator?: { serviceName?: unknown } } }).spec;
-  const name = spec?.federator?.serviceName;
-  return { config: object.metadata.name, serviceName: typeof name === "string" ? name : "federator", createdAt: typeof object.metadata.creationTimestamp === "string" ? object.metadata.creationTimestamp : undefined };
+  const wanted = spec?.federator?.serviceName;
+  const serviceName = typeof wanted === "string" ? wanted : "federator";
+  const live = set.owned.get("Service")?.get(serviceName);
+  return {
+    config: object.metadata.name,
+    serviceName,
+    createdAt: typeof object.metadata.creationTimestamp === "string" ? object.metadata.creationTimestamp : undefined,
+    holdsService: live?.metadata.ownerReferences?.some((o) => o.kind === "FederationConfig" && o.name === object.metadata.name) ?? false,
+  };
 }
 
 export const OWNED_KINDS: readonly KindName[] = ["Secret", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Ingress", "NetworkPolicy", "Role", "RoleBinding"];
@@ -221,7 +228,7 @@ export class Controller {
       rollout: rolloutOf(deployment),
       now,
       expiryWarningDays: this.#o.expiryWarningDays ?? 30,
-      serviceNameHeldBy: serviceNameHolder(serviceClaim(config), set.configs.list().map(serviceClaim)),
+      serviceNameHeldBy: serviceNameHolder(serviceClaim(config, set), set.configs.list().map((c) => serviceClaim(c, set))),
     });
 
     const ingressProblem = await this.#applyAll(set, config, state);

@@ -266,4 +266,11 @@ describe("serviceNameHolder", () => {
     expect(serviceNameHolder(later, [later, first, other])).toBe("first");
     expect(serviceNameHolder(other, [later, first, other])).toBeUndefined();
   });
+
+  it("leaves the name with the config whose Service it already is (timestamps have whole seconds)", () => {
+    const holder = { config: "wire", serviceName: "federator", createdAt: "2026-01-01T00:00:00Z", holdsService: true };
+    const sameSecond = claim("second", "federator", "2026-01-01T00:00:00Z");
+    expect(serviceNameHolder(sameSecond, [sameSecond, holder])).toBe("wire");
+    expect(serviceNameHolder(holder, [sameSecond, holder])).toBeUndefined();
+  });
 });

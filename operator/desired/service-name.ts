@@ -6,12 +6,14 @@
 export interface ServiceClaim {
   readonly config: string;
   readonly serviceName: string;
-  /** metadata.creationTimestamp (RFC 3339); the API server sets it on create. */
+  /** metadata.creationTimestamp (RFC 3339, whole seconds); the API server sets it on create. */
   readonly createdAt: string | undefined;
+  /** Whether the live Service of that name is already this config's: it keeps it whatever the timestamps say. */
+  readonly holdsService?: boolean;
 }
 
 function earlier(a: ServiceClaim, b: ServiceClaim): number {
-  return (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || a.config.localeCompare(b.config);
+  return Number(b.holdsService ?? false) - Number(a.holdsService ?? false) || (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || a.config.localeCompare(b.config);
 }
 
 /** The config holding `claim`'s Service name when it is another one; undefined when `claim` may have it. */
