@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCertificate } from "../lib/certs/issue.ts";
-import { http1, ingressCall, json, metricValue, rpc, srvRecord, type Backend } from "./testing/backends.ts";
+import { http1, ingressCall, json, metricsOf, metricValue, rpc, srvRecord, type Backend } from "./testing/backends.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 import { baseConfig, closedPort, startWorld, type World } from "./testing/world.ts";
 
@@ -86,8 +86,8 @@ describe("federation between two backends over mutual TLS", () => {
 
   it("counts outgoing and incoming requests by domain and status in /i/metrics", async () => {
     await rpc(a, "b.example", "brig", "get-user");
-    const aMetrics = (await http1(`${a.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
-    const bMetrics = (await http1(`${b.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+    const aMetrics = await metricsOf(a);
+    const bMetrics = await metricsOf(b);
     expect(metricValue(aMetrics, "federator_outgoing_requests_total", { target_domain: "b.example", status: "200" })).toBeGreaterThan(0);
     expect(metricValue(bMetrics, "federator_incoming_requests_total", { origin_domain: "a.example", status: "200" })).toBeGreaterThan(0);
     expect(metricValue(aMetrics, "federator_config_age_seconds")).toBeGreaterThanOrEqual(0);

@@ -9,7 +9,7 @@ import { createIntermediateAuthority, issueCertificate, type CertificateAuthorit
 import { compactFingerprint } from "../lib/certs/pem.ts";
 import { federatorServices } from "../operator/desired/workload.ts";
 import { config as federationConfig } from "../operator/testing/fixtures.ts";
-import { http1, ingressCall, json, metricValue, srvRecord, waitUntil, type Backend } from "./testing/backends.ts";
+import { http1, ingressCall, json, metricsOf, metricValue, srvRecord, waitUntil, type Backend } from "./testing/backends.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 import { Discovery, getaddrinfo, parseHostPort } from "./discovery.ts";
 import { baseConfig, startWorld, type World } from "./testing/world.ts";
@@ -139,8 +139,8 @@ describe("a component's 5xx", () => {
 describe("metrics", () => {
   it("counts requests under wire-server's names and labels beside ours", async () => {
     await client.call("b.example", "brig", "get-user");
-    const aMetrics = (await http1(`${a.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
-    const bMetrics = (await http1(`${b.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+    const aMetrics = await metricsOf(a);
+    const bMetrics = await metricsOf(b);
     expect(metricValue(aMetrics, "com_wire_federator_outgoing_requests", { target_domain: "b.example" })).toBeGreaterThan(0);
     expect(metricValue(bMetrics, "com_wire_federator_incoming_requests", { origin_domain: "a.example" })).toBeGreaterThan(0);
     expect(metricValue(aMetrics, "federator_outgoing_requests_total", { target_domain: "b.example", status: "200" })).toBeGreaterThan(0);

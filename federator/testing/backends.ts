@@ -229,6 +229,11 @@ export function ingressCall(
   });
 }
 
+/** `backend`'s /i/metrics, as Prometheus scrapes it. */
+export async function metricsOf(backend: Backend): Promise<string> {
+  return (await http1(`${backend.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+}
+
 export function json(result: HttpResult): Record<string, unknown> {
   return JSON.parse(result.body.toString("utf8")) as Record<string, unknown>;
 }
