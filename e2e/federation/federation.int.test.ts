@@ -78,9 +78,10 @@ async function measureSuspension(env: Environment): Promise<{ fromApplyStart: nu
   const enforced = performance.now();
   expect(denied.status).toBe(533);
   expect(JSON.parse(denied.body)).toMatchObject({ label: "federation-remote-error" });
-  // In Files mode the CA bundle volume may swap before federator.yaml: B's federator then refuses A's
-  // certificate (A's CA is gone from the bundle) before its allow list does.
-  expect(denied.body).toMatch(/federation-denied|authentication-failure/);
+  // Two-stage enforcement (README): whichever of B's nginx (A's CA left its bundle: a TLS-level 400),
+  // B's federator's CA check (its bundle volume swapped before federator.yaml) or its allow list
+  // reloads first refuses.
+  expect(denied.body).toMatch(/federation-denied|authentication-failure|The SSL certificate error/);
   await suspension(env, false);
   await waitFor(async () => (await call(env.a, env.b)).status === 200, { description: "A→B works again after resuming", timeoutMs: 60_000, intervalMs: 50 });
   return { fromApplyStart: enforced - started, fromStored: enforced - stored };
