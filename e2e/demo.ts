@@ -7,6 +7,7 @@ import { resolveAssets } from "./controlplane/assets.ts";
 import type { Backend } from "./federation/backend.ts";
 import { peer, startEnvironment, type Environment } from "./federation/environment.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { WireClient } from "./support/wire-client.ts";
 
 const { values } = parseArgs({ options: { keep: { type: "boolean", default: false }, mode: { type: "string", default: "Watch" } } });
 const reload = values.mode === "Files" ? "Files" : "Watch";
@@ -36,10 +37,14 @@ async function slow<T>(message: string, work: Promise<T>): Promise<T> {
   }
 }
 
+/** a.example's brig, calling its federator as wire-server's federation client does (HTTP/2 prior knowledge). */
+let brigClient: WireClient | undefined;
+
 async function send(from: Backend, to: Backend, rpc: string, body: object) {
+  brigClient ??= new WireClient({ federator: from.federatorUrl, originDomain: from.domain });
+  const result = await brigClient.call(to.domain, "brig", rpc, { body, requestId: "demo-1" });
   const url = `${from.federatorUrl}/rpc/${to.domain}/brig/${rpc}`;
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "request-id": "demo-1" }, body: JSON.stringify(body) });
-  return { url, status: response.status, text: await response.text() };
+  return { url, status: result.response.status, text: result.response.body.toString("utf8") };
 }
 
 async function show(backend: Backend) {
@@ -75,11 +80,11 @@ async function main(): Promise<void> {
       return r.status === 200 ? r : undefined;
     }, { description: "a.example → b.example", timeoutMs: 30_000, intervalMs: 200 });
     const seen = b.components.brig.requests.at(-1);
-    console.log(`  route:    brig(a) → POST ${ok.url}`);
+    console.log(`  route:    brig(a) → POST ${ok.url}  (HTTP/2 prior knowledge, Wire-Origin-Request-Id: demo-1, no Content-Type, after api-version)`);
     console.log(`            → federator(a): allow list, SRV _wire-server-federator._tcp.b.example → federator.b.example:${b.ports.ingress}`);
     console.log(`            → HTTP/2 + mutual TLS → nginx(b) verifies a's certificate against b's CA bundle`);
     console.log(`            → federator(b): allow list, SRV of a.example, certificate name federator.a.example`);
-    console.log(`            → brig(b) POST ${seen?.path}  (Wire-Origin-Domain: ${String(seen?.headers["wire-origin-domain"])})`);
+    console.log(`            → brig(b) POST ${seen?.path}  (Wire-Origin-Domain: ${String(seen?.headers["wire-origin-domain"])}, Content-Type: ${String(seen?.headers["content-type"])}, Request-Id: ${String(seen?.headers["request-id"])})`);
     console.log(`  response: ${ok.status} ${ok.text}`);
 
     heading("Custom resources on both backends");
@@ -125,10 +130,11 @@ async function main(): Promise<void> {
     if (values.keep) {
       heading("Left running (Ctrl-C to stop)");
       for (const x of [a, b]) console.log(`  ${x.domain}: KUBECONFIG=${x.controlPlane.kubeconfigPath}`);
-      console.log(`  try: curl -s -X POST ${a.federatorUrl}/rpc/b.example/brig/get-user -d '{}'`);
+      console.log(`  try: curl -s --http2-prior-knowledge -X POST ${a.federatorUrl}/rpc/b.example/brig/get-user -H 'Wire-Origin-Request-Id: try-1' -d '{}'`);
       await new Promise(() => undefined);
     }
   } finally {
+    brigClient?.close();
     if (!values.keep) await stop();
   }
   heading("Done.");

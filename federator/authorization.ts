@@ -60,16 +60,25 @@ export function certificateMatchesAnyHost(certificateNames: readonly string[], h
   return { ok: false, error: { kind: "AuthenticationFailure", hostnames: hostnames.map(normalise), certificateNames } };
 }
 
+/** Whether `issuer` issued and signed `certificate`. */
+function signedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+}
+
 /**
- * Binds a remote to its own CAs: with `cas` (fingerprints of its FederationPeer's CAs), the client
+ * Binds a remote to its own CAs: with `caFingerprints` (its FederationPeer's CAs), the client
  * certificate must be issued and signed by one of them. nginx only checked that *some* CA of the
- * shared bundle issued it, so without this any peer's CA could vouch for any other peer.
+ * shared bundle issued it, so without this any peer's CA could vouch for any other peer. Only the
+ * leaf is known (nginx passes nothing else, Node's TLS server exposes nothing else), so a leaf
+ * from an intermediate needs that intermediate in the peer's caBundle; the refusal names it.
  */
 export function issuedByRemoteCA(certificate: X509Certificate, domain: string, caFingerprints: readonly string[], bundleCAs: ReadonlyMap<string, X509Certificate>): Decision {
   if (caFingerprints.length === 0) return ALLOWED;
   for (const fingerprint of caFingerprints) {
     const ca = bundleCAs.get(fingerprint);
-    if (ca !== undefined && certificate.checkIssued(ca) && certificate.verify(ca.publicKey)) return ALLOWED;
+    if (ca !== undefined && signedBy(certificate, ca)) return ALLOWED;
   }
-  return { ok: false, error: { kind: "NotIssuedByRemoteCA", domain, subject: certificate.subject.replace(/\n/g, ", ") } };
+  const issuer = certificate.issuer.replace(/\n/g, ", ");
+  const issuerTrustedForOthers = [...bundleCAs.values()].some((ca) => signedBy(certificate, ca));
+  return { ok: false, error: { kind: "NotIssuedByRemoteCA", domain, subject: certificate.subject.replace(/\n/g, ", "), issuer, issuerTrustedForOthers } };
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { IssuedCertificate } from "../lib/certs/issue.ts";
+import { issueCertificate, type IssuedCertificate } from "../lib/certs/issue.ts";
 import { CertificateHeaderCache, certificateFromTlsSession, parseCertificateHeader, urlUnescape } from "./client-certificate.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 
@@ -14,6 +14,20 @@ describe("X-SSL-Certificate", () => {
   it("yields the DNS names of an nginx-escaped certificate", () => {
     const parsed = parseCertificateHeader(nginxEscape(leaf.certificatePem));
     expect(parsed.ok && parsed.certificate.dnsNames).toEqual(["federator.a.example", "*.a.example"]);
+  });
+
+  // services/federator/src/Federator/Validation.hs validateDomainName (x509-validation: the CN only
+  // without DNS subjectAltNames), unit test validateDomainCertCN.
+  it("names a certificate without DNS subjectAltNames by its subject CN, and one with them by those alone", async () => {
+    const ca = await testCa();
+    const cnOnly = await issueCertificate({ ca, dnsNames: [], commonName: "federator.cn.example", validityDays: 1 });
+    const both = await issueCertificate({ ca, dnsNames: ["federator.san.example"], commonName: "federator.cn.example", validityDays: 1 });
+    const names = (pem: string) => {
+      const parsed = parseCertificateHeader(nginxEscape(pem));
+      return parsed.ok ? parsed.certificate.dnsNames : [];
+    };
+    expect(names(cnOnly.certificatePem)).toEqual(["federator.cn.example"]);
+    expect(names(both.certificatePem)).toEqual(["federator.san.example"]);
   });
 
   it("accepts `+` for spaces in the PEM armour and keeps `+` in base64", () => {

@@ -8,6 +8,7 @@ import type { FederatorError } from "./errors.ts";
 
 export interface ClientCertificate {
   readonly x509: NodeX509Certificate;
+  /** The names it is valid for: its DNS subjectAltNames, else its subject CN (see namesOf). */
   readonly dnsNames: readonly string[];
   readonly subject: string;
   readonly sha256Fingerprint: string;
@@ -32,12 +33,17 @@ function parseError(reason: string): CertificateResult {
   return { ok: false, error: { kind: "CertificateParseError", reason } };
 }
 
-/** The DNS names of a certificate's subjectAltName extension, in order. */
+/**
+ * The names a certificate is valid for, as wire-server's validateDomainName matches them
+ * (x509-validation's validateCertificateName): its DNS subjectAltNames, or its subject CN when it
+ * has none (unit test validateDomainCertCN).
+ */
 export function dnsNamesOf(der: ArrayBuffer | Uint8Array): readonly string[] {
   const certificate = new x509.X509Certificate(der as ConstructorParameters<typeof x509.X509Certificate>[0]);
   const san = certificate.getExtension(x509.SubjectAlternativeNameExtension);
-  if (san === null) return [];
-  return san.names.items.filter((name) => name.type === "dns").map((name) => name.value);
+  const dns = san === null ? [] : san.names.items.filter((name) => name.type === "dns").map((name) => name.value);
+  if (dns.length > 0) return dns;
+  return certificate.subjectName.getField("CN").slice(0, 1);
 }
 
 function describe(der: Uint8Array): ClientCertificate {
@@ -68,7 +74,11 @@ export function parseCertificateHeader(value: string | readonly string[] | undef
   return parsePemCertificate(pem);
 }
 
-/** The peer certificate of a mutual-TLS session (Passthrough mode). */
+/**
+ * The peer certificate of a mutual-TLS session (Passthrough mode). Only the leaf: Node's TLS
+ * server does not expose the intermediates the client presented (getPeerCertificate(true) on the
+ * server side has no issuerCertificate), so binding to a peer's CAs sees what Nginx mode sees.
+ */
 export function certificateFromTlsSession(peer: NodeX509Certificate | undefined): CertificateResult {
   if (peer === undefined) return { ok: false, error: { kind: "NoClientCertificate" } };
   try {

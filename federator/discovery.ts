@@ -1,9 +1,12 @@
 // SRV discovery of `_wire-server-federator._tcp.<domain>` and address lookup of the targets, asked
-// directly of one DNS server over UDP (dns-packet) so the answers' TTLs are known and honoured by a
-// bounded cache. Node's dns.resolveSrv hides TTLs, hence no use of it.
+// directly of one DNS server over UDP (dns-packet), and over TCP when the UDP answer is truncated,
+// so the answers' TTLs are known and honoured by a bounded cache. Node's dns.resolveSrv hides TTLs,
+// hence no use of it. Without a configured DNS server, target addresses come from the system
+// resolver (hosts file, search rules), as wire-server's HTTP/2 client connects to the SRV target by name.
 import { createSocket } from "node:dgram";
 import { randomInt } from "node:crypto";
-import { isIP } from "node:net";
+import { lookup as systemLookup } from "node:dns/promises";
+import { connect as tcpConnect, isIP } from "node:net";
 import * as dnsPacket from "dns-packet";
 import type { FederatorError } from "./errors.ts";
 
@@ -16,7 +19,10 @@ export interface SrvTarget {
 }
 
 export type SrvResult = { readonly ok: true; readonly targets: readonly SrvTarget[] } | { readonly ok: false; readonly error: FederatorError };
-export type AddressResult = { readonly ok: true; readonly address: string } | { readonly ok: false; readonly error: FederatorError };
+/** No address is not a discovery error in wire-server: connecting to the SRV target fails (521). */
+export type AddressResult = { readonly ok: true; readonly address: string } | { readonly ok: false; readonly detail: string };
+
+export type SystemLookup = (host: string) => Promise<string>;
 
 export interface DnsServer {
   readonly host: string;
@@ -33,7 +39,14 @@ export interface DiscoveryOptions {
   /** How long "no such record" is remembered when the answer carries no SOA. */
   readonly negativeTtlSeconds?: number;
   readonly now?: () => number;
+  /** Resolve target addresses with this (the system resolver) instead of asking `server`. */
+  readonly systemLookup?: SystemLookup;
+  /** How long a system resolver answer is remembered (getaddrinfo gives no TTL). */
+  readonly systemTtlSeconds?: number;
 }
+
+/** getaddrinfo, as the pod's resolver answers: /etc/hosts, search domains, IPv4 first. */
+export const getaddrinfo: SystemLookup = async (host) => (await systemLookup(host, { family: 0, order: "ipv4first" })).address;
 
 type Lookup = { readonly ok: true; readonly answers: readonly dnsPacket.Answer[]; readonly ttl: number } | { readonly ok: false; readonly reason: "NotFound" | "Error"; readonly detail: string; readonly ttl: number };
 
@@ -70,6 +83,9 @@ export class Discovery {
   readonly #negativeTtl: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { expires: number; lookup: Promise<Lookup> }>();
+  readonly #systemLookup: SystemLookup | undefined;
+  readonly #systemTtl: number;
+  readonly #systemCache = new Map<string, { expires: number; result: Promise<AddressResult> }>();
 
   constructor(options: DiscoveryOptions) {
     this.server = options.server;
@@ -79,6 +95,8 @@ export class Discovery {
     this.#maxTtl = options.maxTtlSeconds ?? 3600;
     this.#negativeTtl = options.negativeTtlSeconds ?? 5;
     this.#now = options.now ?? Date.now;
+    this.#systemLookup = options.systemLookup;
+    this.#systemTtl = options.systemTtlSeconds ?? 5;
   }
 
   /** All federator targets of `domain`, in RFC 2782 order. */
@@ -94,13 +112,28 @@ export class Discovery {
   /** An IPv4 (else IPv6) address of a target host; literal addresses are returned as they are. */
   async address(host: string): Promise<AddressResult> {
     if (isIP(host) !== 0) return { ok: true, address: host };
+    if (this.#systemLookup !== undefined) return this.#system(host, this.#systemLookup);
     for (const type of ["A", "AAAA"] as const) {
       const lookup = await this.#cached(host, type);
-      if (!lookup.ok && lookup.reason === "Error") return { ok: false, error: { kind: "DiscoveryFailure", srvName: host, detail: lookup.detail } };
+      if (!lookup.ok && lookup.reason === "Error") return { ok: false, detail: `cannot resolve ${host}: ${lookup.detail}` };
       const address = lookup.ok ? lookup.answers.find((a): a is dnsPacket.StringAnswer => a.type === type) : undefined;
       if (address !== undefined) return { ok: true, address: address.data };
     }
-    return { ok: false, error: { kind: "DiscoveryFailure", srvName: host, detail: `no address record for ${host}` } };
+    return { ok: false, detail: `no address record for ${host}` };
+  }
+
+  #system(host: string, lookup: SystemLookup): Promise<AddressResult> {
+    const key = host.toLowerCase();
+    const now = this.#now();
+    const hit = this.#systemCache.get(key);
+    if (hit !== undefined && hit.expires > now) return hit.result;
+    const result = lookup(host).then(
+      (address): AddressResult => ({ ok: true, address }),
+      (error: unknown): AddressResult => ({ ok: false, detail: `cannot resolve ${host}: ${error instanceof Error ? error.message : String(error)}` }),
+    );
+    if (this.#systemCache.size >= this.#maxEntries) this.#systemCache.clear();
+    this.#systemCache.set(key, { expires: now + this.#systemTtl * 1000, result });
+    return result;
   }
 
   #cached(name: string, type: "SRV" | "A" | "AAAA"): Promise<Lookup> {
@@ -165,12 +198,48 @@ export class Discovery {
         // Ours only if it answers our question (the connected socket already drops other senders).
         const question = packet.questions?.[0];
         if (packet.id !== id || packet.type !== "response" || question?.type !== type || question.name.toLowerCase() !== name.toLowerCase()) return;
-        if (packet.flag_tc) finish(new Error("truncated answer (TCP fallback is not supported)"));
-        else finish(undefined, packet);
+        if (!packet.flag_tc) return finish(undefined, packet);
+        // RFC 7766: a truncated answer is asked again over TCP.
+        clearTimeout(timer);
+        socket.close();
+        this.#exchangeTcp(query, id, name, type).then(resolve, reject);
       });
       // A connected UDP socket receives datagrams from the configured server only: an answer that
       // decides which host a remote must be cannot come from anyone who guesses the query id.
       socket.connect(this.server.port, this.server.host, () => socket.send(query));
+    });
+  }
+
+  #exchangeTcp(query: Buffer, id: number, name: string, type: string): Promise<dnsPacket.DecodedPacket> {
+    return new Promise((resolve, reject) => {
+      const socket = tcpConnect({ host: this.server.host, port: this.server.port });
+      let received: Buffer = Buffer.alloc(0);
+      const finish = (error: Error | undefined, packet?: dnsPacket.DecodedPacket) => {
+        clearTimeout(timer);
+        socket.destroy();
+        if (packet !== undefined) resolve(packet);
+        else reject(error ?? new Error("no answer"));
+      };
+      const timer = setTimeout(() => finish(new Error(`no TCP answer from ${this.server.host}:${this.server.port} within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      socket.on("error", (error) => finish(error));
+      const prefix = Buffer.alloc(2);
+      prefix.writeUInt16BE(query.length);
+      // RFC 1035 §4.2.2: over TCP each message is preceded by its two-byte length.
+      socket.on("connect", () => socket.write(Buffer.concat([prefix, query])));
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        const length = received.length < 2 ? Infinity : received.readUInt16BE(0);
+        if (received.length < 2 + length) return;
+        let packet: dnsPacket.DecodedPacket;
+        try {
+          packet = dnsPacket.decode(received.subarray(2, 2 + length));
+        } catch (error) {
+          return finish(error instanceof Error ? error : new Error(String(error)));
+        }
+        const question = packet.questions?.[0];
+        if (packet.id !== id || question?.type !== type || question.name.toLowerCase() !== name.toLowerCase()) return finish(new Error("the TCP answer is not for our question"));
+        finish(undefined, packet);
+      });
     });
   }
 }

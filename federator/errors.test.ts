@@ -4,12 +4,14 @@ import { CATALOGUE, errorBody, statusOf, type FederatorError } from "./errors.ts
 describe("error catalogue", () => {
   it.each([
     [{ kind: "FederationDenied", domain: "c.example" }, 400, "federation-denied"],
-    [{ kind: "NoClientCertificate" }, 403, "no-client-certificate"],
-    [{ kind: "CertificateParseError", reason: "no certificate found" }, 403, "certificate-parse-error"],
-    [{ kind: "DomainParseError", domain: "x y" }, 403, "domain-parse-error"],
+    [{ kind: "NoClientCertificate" }, 400, "no-client-certificate"],
+    [{ kind: "CertificateParseError", reason: "no certificate found" }, 400, "certificate-parse-error"],
+    [{ kind: "DomainParseError", domain: "x y" }, 400, "domain-parse-error"],
     [{ kind: "AuthenticationFailure", hostnames: ["f.b.example"], certificateNames: ["f.c.example"] }, 403, "authentication-failure"],
     [{ kind: "InvalidEndpoint" }, 403, "invalid-endpoint"],
-    [{ kind: "UnknownComponent", component: "spar" }, 403, "invalid-endpoint"],
+    [{ kind: "UnknownComponent", component: "spar" }, 400, "unknown-component"],
+    [{ kind: "NotFound" }, 404, "not-found"],
+    [{ kind: "InvalidRpc", rpc: "a.b" }, 400, "invalid-endpoint"],
     [{ kind: "SrvNotAvailable", srvName: "_wire-server-federator._tcp.x.example" }, 422, "invalid-domain"],
     [{ kind: "DiscoveryFailure", srvName: "_wire-server-federator._tcp.x.example", detail: "SERVFAIL" }, 400, "discovery-failure"],
     [{ kind: "RemoteTlsError", target: "f.b.example", path: "/federation/brig/x", detail: "bad certificate" }, 525, "federation-tls-error"],

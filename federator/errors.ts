@@ -4,13 +4,15 @@
 
 export type FederatorError =
   | { readonly kind: "InvalidEndpoint" }
+  | { readonly kind: "NotFound" }
+  | { readonly kind: "InvalidRpc"; readonly rpc: string }
   | { readonly kind: "UnknownComponent"; readonly component: string }
   | { readonly kind: "NoOriginDomain" }
   | { readonly kind: "NoClientCertificate" }
   | { readonly kind: "CertificateParseError"; readonly reason: string }
   | { readonly kind: "DomainParseError"; readonly domain: string }
   | { readonly kind: "AuthenticationFailure"; readonly hostnames: readonly string[]; readonly certificateNames: readonly string[] }
-  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string }
+  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string; readonly issuer: string; readonly issuerTrustedForOthers: boolean }
   | { readonly kind: "FederationDenied"; readonly domain: string }
   | { readonly kind: "SrvNotAvailable"; readonly srvName: string }
   | { readonly kind: "DiscoveryFailure"; readonly srvName: string; readonly detail: string }
@@ -42,12 +44,15 @@ type Catalogue = { readonly [K in ErrorKind]: CatalogueEntry<K> };
 
 export const CATALOGUE: Catalogue = {
   InvalidEndpoint: { status: 403, label: "invalid-endpoint", message: () => "The requested endpoint does not exist" },
-  // wire-server labels this `unknown-component`; DESIGN §5.1 makes every bad path `invalid-endpoint`.
-  UnknownComponent: { status: 403, label: "invalid-endpoint", message: (e) => `No such component: ${e.component}` },
-  NoOriginDomain: { status: 403, label: "no-origin-domain", message: () => "No Wire-Origin-Domain header" },
-  NoClientCertificate: { status: 403, label: "no-client-certificate", message: () => "no client certificate provided" },
-  CertificateParseError: { status: 403, label: "certificate-parse-error", message: (e) => `certificate parse failure: ${e.reason}` },
-  DomainParseError: { status: 403, label: "domain-parse-error", message: (e) => `domain parse failure for [${e.domain}]` },
+  // Servant answers these before any handler runs: 404 for no route, 400 for a capture or a
+  // required header that does not parse (its body is plain text; ours stays Wire's JSON).
+  NotFound: { status: 404, label: "not-found", message: () => "The requested endpoint does not exist" },
+  InvalidRpc: { status: 400, label: "invalid-endpoint", message: (e) => `invalid rpc name: ${e.rpc}` },
+  UnknownComponent: { status: 400, label: "unknown-component", message: (e) => `No such component: ${e.component}` },
+  NoOriginDomain: { status: 400, label: "no-origin-domain", message: () => "No Wire-Origin-Domain header" },
+  NoClientCertificate: { status: 400, label: "no-client-certificate", message: () => "no client certificate provided" },
+  CertificateParseError: { status: 400, label: "certificate-parse-error", message: (e) => `certificate parse failure: ${e.reason}` },
+  DomainParseError: { status: 400, label: "domain-parse-error", message: (e) => `domain parse failure for [${e.domain}]` },
   AuthenticationFailure: {
     status: 403,
     label: "authentication-failure",
@@ -57,7 +62,10 @@ export const CATALOGUE: Catalogue = {
   NotIssuedByRemoteCA: {
     status: 403,
     label: "authentication-failure",
-    message: (e) => `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]`,
+    message: (e) =>
+      e.issuerTrustedForOthers
+        ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA trusted for another peer or trust.extraCABundle, not by a CA of [${e.domain}]: another CA may not vouch for [${e.domain}]; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
+        : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`,
   },
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },

@@ -1,7 +1,6 @@
 // The external server (remote federators reach it through the Federation Ingress, or directly in
 // Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
 import { SERVER_OPTIONS } from "./server-options.ts";
-import { randomUUID } from "node:crypto";
 import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
@@ -14,6 +13,7 @@ import type { TlsMaterial } from "./config.ts";
 import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { UNKNOWN_DOMAIN } from "./metrics.ts";
 import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
+import { originRequestId } from "./remote.ts";
 import { parseExternalRoute, parseOriginDomainHeader } from "./routes.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -77,12 +77,16 @@ async function expectedHosts(rt: Runtime, config: FederatorConfig, origin: strin
   return { ok: true, hosts: discovered.targets.map((t) => t.host) };
 }
 
-/** What the component learns: Wire's four headers, plus the body's type and length. */
+/**
+ * What the component learns, as Federator.Service sends it: `Content-Type: application/json`
+ * always (a wire-server remote sends none), the origin domain, the trace id as `Request-Id`, the
+ * API version and the origin's IP; plus the body's length.
+ */
 function componentHeaders(request: AnyRequest, source: CertificateSource, origin: string, declared: number | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
-    "content-type": header(request, "content-type") ?? "application/json",
+    "content-type": "application/json",
     "wire-origin-domain": origin,
-    "request-id": header(request, "request-id") ?? randomUUID(),
+    "request-id": originRequestId(request.headers),
   };
   const version = header(request, "x-wire-api-version");
   if (version !== undefined) headers["x-wire-api-version"] = version;
@@ -105,6 +109,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   // 3. Strategy and allow list.
   const allowed = canFederateWith(config, origin.value);
   if (!allowed.ok) return refuse(rt, request, response, allowed.error, undefined);
+  rt.metrics.wireIncoming.inc({ origin_domain: origin.value });
   // 4. Discovery of the origin's federator host names; one must be a name of the certificate.
   const hosts = await expectedHosts(rt, config, origin.value);
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCertificate } from "../lib/certs/issue.ts";
-import { http1, ingressCall, json, metricValue, rpc, srvRecord, type Backend } from "./testing/backends.ts";
+import { http1, ingressCall, json, metricsOf, metricValue, rpc, srvRecord, type Backend } from "./testing/backends.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 import { baseConfig, closedPort, startWorld, type World } from "./testing/world.ts";
 
@@ -86,8 +86,8 @@ describe("federation between two backends over mutual TLS", () => {
 
   it("counts outgoing and incoming requests by domain and status in /i/metrics", async () => {
     await rpc(a, "b.example", "brig", "get-user");
-    const aMetrics = (await http1(`${a.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
-    const bMetrics = (await http1(`${b.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
+    const aMetrics = await metricsOf(a);
+    const bMetrics = await metricsOf(b);
     expect(metricValue(aMetrics, "federator_outgoing_requests_total", { target_domain: "b.example", status: "200" })).toBeGreaterThan(0);
     expect(metricValue(bMetrics, "federator_incoming_requests_total", { origin_domain: "a.example", status: "200" })).toBeGreaterThan(0);
     expect(metricValue(aMetrics, "federator_config_age_seconds")).toBeGreaterThanOrEqual(0);
@@ -116,18 +116,19 @@ describe("egress errors (internal port)", () => {
     expect(json(tls)["data"]).toEqual({ type: "federation", domain: "federator.u.example", path: "/federation/brig/get-user" });
   });
 
+  // Statuses as wire-server's Servant routes give them (services/federator/src/Federator/InternalServer.hs).
   it.each([
-    ["GET", "/rpc/b.example/brig/get-user", "The requested endpoint does not exist"],
-    ["PUT", "/rpc/b.example/brig/get-user", "The requested endpoint does not exist"],
-    ["POST", "/rpc/b.example/brig/get-user?x=1", "The requested endpoint does not exist"],
-    ["POST", "/rpc/b.example/brig", "The requested endpoint does not exist"],
-    ["POST", "/rpc/b.example/brig/get.user", "The requested endpoint does not exist"],
-    ["POST", "/something/else", "The requested endpoint does not exist"],
-    ["POST", "/rpc/b.example/spar/get-user", "No such component: spar"],
-  ])("refuses %s %s with 403 invalid-endpoint", async (method, path, message) => {
+    ["GET", "/rpc/b.example/brig/get-user", 403, "invalid-endpoint", "The requested endpoint does not exist"],
+    ["PUT", "/rpc/b.example/brig/get-user", 403, "invalid-endpoint", "The requested endpoint does not exist"],
+    ["POST", "/rpc/b.example/brig/get-user?x=1", 403, "invalid-endpoint", "The requested endpoint does not exist"],
+    ["POST", "/rpc/b.example/brig", 404, "not-found", "The requested endpoint does not exist"],
+    ["POST", "/something/else", 404, "not-found", "The requested endpoint does not exist"],
+    ["POST", "/rpc/b.example/brig/get.user", 400, "invalid-endpoint", "invalid rpc name: get.user"],
+    ["POST", "/rpc/b.example/spar/get-user", 400, "unknown-component", "No such component: spar"],
+  ])("refuses %s %s with %i %s", async (method, path, status, label, message) => {
     const response = await http1(`${a.internalUrl}${path}`, { method, body: method === "GET" ? undefined : "{}" });
-    expect(response.status).toBe(403);
-    expect(json(response)).toEqual({ code: 403, label: "invalid-endpoint", message });
+    expect(response.status).toBe(status);
+    expect(json(response)).toEqual({ code: status, label, message });
   });
 
   it("refuses a body larger than the limit with 413", async () => {
@@ -157,18 +158,23 @@ describe("ingress errors (external port)", () => {
     ["an origin not on the allow list", "c", "c.example", 400, "federation-denied"],
     ["a certificate that does not name the origin's discovered federator", "evil", "a.example", 403, "authentication-failure"],
     ["an origin without SRV record", "nosrv", "nosrv.example", 422, "invalid-domain"],
-    ["a request without Wire-Origin-Domain", "a", undefined, 403, "no-origin-domain"],
-    ["an unparsable Wire-Origin-Domain", "a", "not a domain", 403, "domain-parse-error"],
+    ["a request without Wire-Origin-Domain", "a", undefined, 400, "no-origin-domain"],
+    ["an unparsable Wire-Origin-Domain", "a", "not a domain", 400, "domain-parse-error"],
   ])("refuses %s with %i %s", async (_what, certificate, origin, status, label) => {
     const response = await call(b, certificate, origin);
     expect(response.status).toBe(status);
     expect(json(response)["label"]).toBe(label);
   });
 
-  it.each(["/i/status", "/i/metrics", "/federation/spar/get-user", "/federation/brig/get-user?x"])("does not serve %s on the external port", async (path) => {
+  it.each([
+    ["/i/status", 404, "not-found"],
+    ["/i/metrics", 404, "not-found"],
+    ["/federation/spar/get-user", 400, "unknown-component"],
+    ["/federation/brig/get-user?x", 403, "invalid-endpoint"],
+  ])("does not serve %s on the external port (%i %s)", async (path, status, label) => {
     const response = await call(b, "a", "a.example", path);
-    expect(response.status).toBe(403);
-    expect(json(response)["label"]).toBe("invalid-endpoint");
+    expect(response.status).toBe(status);
+    expect(json(response)["label"]).toBe(label);
   });
 
   it("refuses the TLS handshake of a client without a certificate (Passthrough)", async () => {
@@ -189,9 +195,9 @@ describe("ingress errors (external port)", () => {
     });
 
     it.each([
-      ["a missing X-SSL-Certificate", {}, 403, "no-client-certificate"],
-      ["a garbage X-SSL-Certificate", { "x-ssl-certificate": "garbage%%" }, 403, "certificate-parse-error"],
-      ["a truncated X-SSL-Certificate", { "x-ssl-certificate": encodeURIComponent("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n") }, 403, "certificate-parse-error"],
+      ["a missing X-SSL-Certificate", {}, 400, "no-client-certificate"],
+      ["a garbage X-SSL-Certificate", { "x-ssl-certificate": "garbage%%" }, 400, "certificate-parse-error"],
+      ["a truncated X-SSL-Certificate", { "x-ssl-certificate": encodeURIComponent("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n") }, 400, "certificate-parse-error"],
     ])("refuses %s with %i %s", async (_what, headers: Record<string, string>, status, label) => {
       const response = await viaNginx({ "wire-origin-domain": "a.example", ...headers });
       expect(response.status).toBe(status);

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { CertificateHeaderCache } from "./client-certificate.ts";
 import { ComponentClient } from "./component.ts";
 import { buildSnapshot, sourcesDigest, type Snapshot, type Sources } from "./config.ts";
-import { Discovery, parseHostPort, type DnsServer } from "./discovery.ts";
+import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
 import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
 import { createInternalServer } from "./internal-server.ts";
 import { createMetrics, type FederatorMetrics } from "./metrics.ts";
@@ -56,6 +56,12 @@ export function dnsServerOf(snapshot: Snapshot): DnsServer {
   const system = getServers()[0] ?? "127.0.0.1";
   // getServers() writes a port only when it is not 53: "10.0.0.10", "::1", "10.0.0.10:5353", "[::1]:5353".
   return /^\[.+\]:\d+$|^[^:]+:\d+$/.test(system) ? parseHostPort(system) : { host: system, port: 53 };
+}
+
+/** Without a configured DNS server, target addresses come from the system resolver, as wire-server's do. */
+export function discoveryFor(snapshot: Snapshot): Discovery {
+  const server = dnsServerOf(snapshot);
+  return snapshot.config.dns.server === null ? new Discovery({ server, systemLookup: getaddrinfo }) : new Discovery({ server });
 }
 
 const openSockets = new WeakMap<Server | Http2SecureServer, Set<Socket>>();
@@ -113,7 +119,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   let snapshot = first.snapshot;
   let digest = sourcesDigest(options.sources);
   let rejectedDigest: string | undefined;
-  let discovery = new Discovery({ server: dnsServerOf(snapshot) });
+  let discovery = discoveryFor(snapshot);
   const metrics = createMetrics(() => snapshot.loadedAt, { defaultMetrics: options.defaultMetrics ?? false, ...(options.kubeWatchRequests === undefined ? {} : { kubeWatchRequests: options.kubeWatchRequests }) });
   const pool = new SessionPool({
     size: options.poolSize ?? 1,
@@ -164,7 +170,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     if (changed.length > 0) log.warn({ source, fields: changed.map((f) => `listen.${f}`) }, "listen settings change only on restart; keeping the current listeners");
     snapshot = next.snapshot;
     digest = nextDigest;
-    if (previous.config.dns.server !== snapshot.config.dns.server) discovery = new Discovery({ server: dnsServerOf(snapshot) });
+    if (previous.config.dns.server !== snapshot.config.dns.server) discovery = discoveryFor(snapshot);
     if (previous.tls.fingerprint !== snapshot.tls.fingerprint) {
       pool.setTls(snapshot.tls);
       if (externalTLS) updateExternalTls(externalServer as Http2SecureServer, snapshot.tls);

@@ -1,18 +1,20 @@
 // The internal server (brig, galley and cargohold call it): egress `POST /rpc/:domain/:component/:rpc`,
-// plus `GET /i/status` and `GET /i/metrics`. No header of the caller is trusted for authorization.
+// plus `GET /i/status` and `GET /i/metrics`, over HTTP/1.1 and HTTP/2 prior knowledge on one port.
+// No header of the caller is trusted for authorization.
 import { SERVER_OPTIONS } from "./server-options.ts";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
+import { addHttp2PriorKnowledge } from "./cleartext-server.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { canFederateWith } from "./authorization.ts";
 import { declaredLength } from "./body.ts";
 import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { UNKNOWN_DOMAIN } from "./metrics.ts";
 import { callRemote } from "./remote.ts";
-import { sendError, sendStream, sendText } from "./responses.ts";
+import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
 import { parseInternalRoute } from "./routes.ts";
 import type { Runtime } from "./runtime.ts";
 
-function refuse(rt: Runtime, request: IncomingMessage, response: ServerResponse, error: FederatorError, target: string | undefined): void {
+function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, target: string | undefined): void {
   const status = statusOf(error);
   rt.metrics.outgoing.inc({ target_domain: target ?? UNKNOWN_DOMAIN, status: String(status) });
   if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: target ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
@@ -21,13 +23,13 @@ function refuse(rt: Runtime, request: IncomingMessage, response: ServerResponse,
   sendError(request, response, error);
 }
 
-function tooLarge(config: FederatorConfig, request: IncomingMessage): FederatorError | undefined {
+function tooLarge(config: FederatorConfig, request: AnyRequest): FederatorError | undefined {
   const limit = config.limits.maxBodyBytes;
   const declared = declaredLength(request.headers);
   return declared !== undefined && declared > limit ? { kind: "RequestTooLarge", limit } : undefined;
 }
 
-async function egress(rt: Runtime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function egress(rt: Runtime, request: AnyRequest, response: AnyResponse): Promise<void> {
   const { config } = rt.snapshot();
   // 1. The request line: POST /rpc/:domain/:component/:rpc, no query string.
   const route = parseInternalRoute(request.method, request.url);
@@ -36,6 +38,7 @@ async function egress(rt: Runtime, request: IncomingMessage, response: ServerRes
   // 2. Strategy and allow list.
   const allowed = canFederateWith(config, targetDomain);
   if (!allowed.ok) return refuse(rt, request, response, allowed.error, targetDomain);
+  rt.metrics.wireOutgoing.inc({ target_domain: targetDomain });
   // 3. A declared body beyond the limit is refused before any connection is made.
   const oversized = tooLarge(config, request);
   if (oversized !== undefined) return refuse(rt, request, response, oversized, targetDomain);
@@ -47,7 +50,7 @@ async function egress(rt: Runtime, request: IncomingMessage, response: ServerRes
   await sendStream(request, response, result.response.status, result.response.headers, result.response.body);
 }
 
-async function handle(rt: Runtime, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(rt: Runtime, request: AnyRequest, response: AnyResponse): Promise<void> {
   if (request.method === "GET" && request.url === "/i/status") return sendText(request, response, 200, "text/plain", "ok");
   if (request.method === "GET" && request.url === "/i/metrics") {
     const registry = rt.metrics.registry;
@@ -56,12 +59,19 @@ async function handle(rt: Runtime, request: IncomingMessage, response: ServerRes
   return egress(rt, request, response);
 }
 
-export function createInternalServer(rt: Runtime): Server {
-  return createServer(SERVER_OPTIONS, (request, response) => {
+function handler(rt: Runtime) {
+  return (request: AnyRequest, response: AnyResponse): void => {
     handle(rt, request, response).catch((error: unknown) => {
       rt.log.error({ err: error, path: request.url }, "internal server failure");
       if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
       else response.destroy();
     });
-  });
+  };
+}
+
+/** The internal listener: HTTP/1.1, and HTTP/2 prior knowledge as wire-server's components speak it. */
+export function createInternalServer(rt: Runtime): Server {
+  const server = createServer(SERVER_OPTIONS, handler(rt));
+  addHttp2PriorKnowledge(server, handler(rt));
+  return server;
 }

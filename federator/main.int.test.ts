@@ -81,8 +81,8 @@ describe("federator CLI (node federator/main.ts)", () => {
 
     const denied = await http1(`${base}/rpc/c.example/brig/get-user`, { body: "{}" });
     expect(json(denied)["label"]).toBe("federation-denied");
-    const external403 = await http1(`http://${IP}:${external}/i/status`, { method: "GET" });
-    expect(external403.status).toBe(403);
+    const externalStatus = await http1(`http://${IP}:${external}/i/status`, { method: "GET" });
+    expect(externalStatus.status).toBe(404);
 
     kubeletWrite(join(dir, "config"), { "federator.yaml": config("AllowNone") });
     await waitUntil(async () => json(await http1(`${base}/rpc/b.example/brig/get-user`, { body: "{}" }))["label"] === "federation-denied", "AllowNone applies");

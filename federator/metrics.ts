@@ -7,6 +7,9 @@ export interface FederatorMetrics {
   readonly registry: Registry;
   readonly outgoing: Counter<"target_domain" | "status">;
   readonly incoming: Counter<"origin_domain" | "status">;
+  /** wire-server's own names (Federator.Run mkFederatorMetrics), for Wire's dashboards. */
+  readonly wireOutgoing: Counter<"target_domain">;
+  readonly wireIncoming: Counter<"origin_domain">;
   readonly discoveryFailures: Counter<"domain" | "reason">;
   readonly tlsErrors: Counter<"direction" | "domain">;
   readonly tlsConnections: Counter<"target">;
@@ -35,6 +38,9 @@ export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: 
       labelNames: ["origin_domain", "status"],
       registers,
     }),
+    // Counted as wire-server counts them: once per request to a domain the allow list admits.
+    wireOutgoing: new Counter({ name: "com_wire_federator_outgoing_requests", help: "Number of outgoing requests", labelNames: ["target_domain"], registers }),
+    wireIncoming: new Counter({ name: "com_wire_federator_incoming_requests", help: "Number of incoming requests", labelNames: ["origin_domain"], registers }),
     discoveryFailures: new Counter({
       name: "federator_discovery_failures_total",
       help: "Failed SRV or address lookups, by domain and reason (invalid-domain: no record; discovery-failure: DNS error).",

@@ -98,6 +98,6 @@ describe("behind a real nginx (Nginx mode)", () => {
 
   it("N does not serve /i/status through nginx or on its external port", async () => {
     const direct = await http1(`http://${n.ip}:${n.externalPort}/i/status`, { method: "GET" });
-    expect(direct.status).toBe(403);
+    expect(direct.status).toBe(404);
   });
 });

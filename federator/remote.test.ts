@@ -17,11 +17,20 @@ describe("headers on egress", () => {
       },
       "a.example",
     );
-    expect(out).toEqual({ "content-type": "application/json", "request-id": "r-1", "x-wire-api-version": "v3", "wire-origin-domain": "a.example" });
+    expect(out).toEqual({ "content-type": "application/json", "request-id": "r-1", "wire-origin-request-id": "r-1", "x-wire-api-version": "v3", "wire-origin-domain": "a.example" });
   });
 
-  it("gives a request without Request-Id one", () => {
-    expect(forwardedRequestHeaders({}, "a.example")["request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  it("gives a request without a trace id one, sent as Wire-Origin-Request-Id and Request-Id", () => {
+    const out = forwardedRequestHeaders({}, "a.example");
+    expect(out["request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out["wire-origin-request-id"]).toBe(out["request-id"]);
+  });
+
+  // Federator.Remote (interpretRemote): the request id the caller's Wire-Origin-Request-Id set goes on as Request-Id.
+  it("carries wire-server's Wire-Origin-Request-Id on as Request-Id", () => {
+    const out = forwardedRequestHeaders({ "wire-origin-request-id": "rid-7", "request-id": "other" }, "a.example");
+    expect(out["request-id"]).toBe("rid-7");
+    expect(out["wire-origin-request-id"]).toBe("rid-7");
   });
 
   it("returns the remote's headers without HTTP/2 pseudo-headers", () => {

@@ -53,15 +53,31 @@ export interface RemoteDeps {
   readonly pool: SessionPool;
 }
 
-/** Caller headers as they go to the remote: hop-by-hop and federator-owned headers removed. */
+/**
+ * The trace id of a call: the caller's `Wire-Origin-Request-Id` (wire-server's federation client
+ * sets it), else its `Request-Id`, else a new one (wai-utilities' requestIdMiddleware makes one).
+ */
+export function originRequestId(headers: IncomingHttpHeaders): string {
+  const origin = headers["wire-origin-request-id"];
+  if (typeof origin === "string" && origin !== "") return origin;
+  const own = headers["request-id"];
+  return typeof own === "string" && own !== "" ? own : randomUUID();
+}
+
+/**
+ * Caller headers as they go to the remote: hop-by-hop and federator-owned headers removed; the
+ * trace id travels as both `Wire-Origin-Request-Id` and `Request-Id`, as Federator.Remote sends it.
+ */
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDomain: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(":")) continue;
     out[name] = value;
   }
+  const requestId = originRequestId(headers);
   out["wire-origin-domain"] = originDomain;
-  out["request-id"] ??= randomUUID();
+  out["wire-origin-request-id"] = requestId;
+  out["request-id"] = requestId;
   return out;
 }
 
@@ -100,7 +116,7 @@ async function readCapped(stream: Readable, cap: number): Promise<Buffer> {
 /** Resolves the target: the pinned infraDomain of the peer, else the first SRV target. */
 type ResolvedTarget = { readonly host: string; readonly port: number; readonly address: string };
 
-async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: string): Promise<({ ok: true } & ResolvedTarget) | { ok: false; error: FederatorError }> {
+async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: string, path: string): Promise<({ ok: true } & ResolvedTarget) | { ok: false; error: FederatorError }> {
   const pin = remoteFor(config, domain)?.infraDomain ?? null;
   let host: string;
   let port: number;
@@ -116,7 +132,8 @@ async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: 
     port = first.port;
   }
   const address = await deps.discovery.address(host);
-  if (!address.ok) return address;
+  // wire-server connects to the SRV target by name: a name without an address is a refused connection.
+  if (!address.ok) return { ok: false, error: { kind: "RemoteConnectionRefused", target: host, path, detail: address.detail } };
   return { ok: true, host, port, address: address.address };
 }
 
@@ -179,7 +196,7 @@ async function attempt(deps: RemoteDeps, config: FederatorConfig, request: Remot
 
 export async function callRemote(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest): Promise<RemoteResult> {
   const path = federationPath(request.component, request.rpc);
-  const target = await resolveTarget(deps, config, request.targetDomain);
+  const target = await resolveTarget(deps, config, request.targetDomain, path);
   if (!target.ok) return target;
   const length = declaredLength(request.headers);
   const payload = length !== undefined && length <= REPLAYABLE_BODY_BYTES ? await readAll(request.body) : undefined;

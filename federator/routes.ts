@@ -1,6 +1,9 @@
 // Pure parsing of the federator's request lines and routing headers (DESIGN §5.1).
 // Anything not exactly `POST /rpc/:domain/:component/:rpc` or `POST /federation/:component/:rpc`
-// without a query string is refused; a handler never sees a half-parsed request.
+// without a query string is refused; a handler never sees a half-parsed request. Statuses as
+// wire-server's Servant routes give them (services/federator/src/Federator/{Internal,External}Server.hs):
+// another path shape 404, a capture that does not parse 400, a method other than POST or a query
+// string 403 invalid-endpoint (Federator.Error.ServerError InvalidRoute).
 import type { FederatorError } from "./errors.ts";
 
 export const COMPONENTS = ["brig", "galley", "cargohold"] as const;
@@ -24,6 +27,7 @@ export interface ExternalRoute {
 }
 
 const invalidEndpoint: Parsed<never> = { ok: false, error: { kind: "InvalidEndpoint" } };
+const notFound: Parsed<never> = { ok: false, error: { kind: "NotFound" } };
 
 function isComponent(value: string): value is Component {
   return (COMPONENTS as readonly string[]).includes(value);
@@ -38,11 +42,20 @@ export function parseDomain(text: string): Parsed<string> {
   return { ok: true, value: domain };
 }
 
-/** Splits `url` into decoded path segments; refuses query strings, fragments and undecodable escapes. */
-function pathSegments(url: string): readonly string[] | undefined {
-  if (!url.startsWith("/") || url.includes("?") || url.includes("#")) return undefined;
+interface RequestPath {
+  readonly segments: readonly string[];
+  readonly query: boolean;
+}
+
+/** Decoded path segments (one trailing empty segment dropped, as Servant does) and whether a query or fragment followed. */
+function requestPath(url: string): RequestPath | undefined {
+  if (!url.startsWith("/")) return undefined;
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
   try {
-    return url.slice(1).split("/").map(decodeURIComponent);
+    const segments = path.slice(1).split("/").map(decodeURIComponent);
+    if (segments.length > 1 && segments.at(-1) === "") segments.pop();
+    return { segments, query: end !== -1 };
   } catch {
     return undefined;
   }
@@ -50,31 +63,36 @@ function pathSegments(url: string): readonly string[] | undefined {
 
 function componentAndRpc(component: string, rpc: string): Parsed<ExternalRoute> {
   if (!isComponent(component)) return { ok: false, error: { kind: "UnknownComponent", component } };
-  if (!RPC.test(rpc)) return invalidEndpoint;
+  if (!RPC.test(rpc)) return { ok: false, error: { kind: "InvalidRpc", rpc } };
   return { ok: true, value: { component, rpc } };
+}
+
+/** The handler's own checks once the route matched: POST only, no query string. */
+function methodAndQuery(method: string | undefined, path: RequestPath): Parsed<never> | undefined {
+  return method !== "POST" || path.query ? invalidEndpoint : undefined;
 }
 
 /** `POST /rpc/:domain/:component/:rpc` on the internal port. */
 export function parseInternalRoute(method: string | undefined, url: string | undefined): Parsed<InternalRoute> {
-  const segments = pathSegments(url ?? "");
-  if (segments === undefined || segments.length !== 4 || segments[0] !== "rpc") return invalidEndpoint;
-  const [, domainText = "", component = "", rpc = ""] = segments;
+  const path = requestPath(url ?? "");
+  if (path === undefined || path.segments.length !== 4 || path.segments[0] !== "rpc") return notFound;
+  const [, domainText = "", component = "", rpc = ""] = path.segments;
   const domain = parseDomain(domainText);
   if (!domain.ok) return domain;
   const route = componentAndRpc(component, rpc);
   if (!route.ok) return route;
-  if (method !== "POST") return invalidEndpoint;
+  const refused = methodAndQuery(method, path);
+  if (refused !== undefined) return refused;
   return { ok: true, value: { targetDomain: domain.value, ...route.value } };
 }
 
 /** `POST /federation/:component/:rpc` on the external port. */
 export function parseExternalRoute(method: string | undefined, url: string | undefined): Parsed<ExternalRoute> {
-  const segments = pathSegments(url ?? "");
-  if (segments === undefined || segments.length !== 3 || segments[0] !== "federation") return invalidEndpoint;
-  const route = componentAndRpc(segments[1] ?? "", segments[2] ?? "");
+  const path = requestPath(url ?? "");
+  if (path === undefined || path.segments.length !== 3 || path.segments[0] !== "federation") return notFound;
+  const route = componentAndRpc(path.segments[1] ?? "", path.segments[2] ?? "");
   if (!route.ok) return route;
-  if (method !== "POST") return invalidEndpoint;
-  return route;
+  return methodAndQuery(method, path) ?? route;
 }
 
 /** The `Wire-Origin-Domain` header: required, one value, a valid domain. */

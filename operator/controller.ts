@@ -20,6 +20,7 @@ import type { CertificateManager, EnsuredCertificate } from "./certificates/own-
 import { mergeConditions, transitions, type ConditionInput } from "./desired/conditions.ts";
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
 import { APPLIED_HASH_ANNOTATION, CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
+import { serviceNameHolder, type ServiceClaim } from "./desired/service-name.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
 import { ownCertificateSecretName } from "./desired/workload.ts";
 import { ReferencedObjects, type Reference } from "./kube/referenced-objects.ts";
@@ -27,6 +28,19 @@ import { RESOURCES, resourceOf, type KindName } from "./kube/resources.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { ORPHANS, OWNED_KINDS, WATCHES, type WatchRule } from "./watches.ts";
 
+/** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object and the live Services. */
+function serviceClaim(object: KubeObject | FederationConfig, cache: NamespaceCache): ServiceClaim {
+  const spec = (object as { spec?: { federator?: { serviceName?: unknown } } }).spec;
+  const wanted = spec?.federator?.serviceName;
+  const serviceName = typeof wanted === "string" ? wanted : "federator";
+  const live = cache.informers.get("Service")?.get(serviceName);
+  return {
+    config: object.metadata.name,
+    serviceName,
+    createdAt: typeof object.metadata.creationTimestamp === "string" ? object.metadata.creationTimestamp : undefined,
+    holdsService: live?.metadata.ownerReferences?.some((o) => o.kind === "FederationConfig" && o.name === object.metadata.name) ?? false,
+  };
+}
 
 export interface ControllerOptions {
   readonly client: RestClient;
@@ -70,6 +84,8 @@ type Observation =
       readonly certificate: EnsuredCertificate;
       readonly rollout: FederatorRollout | undefined;
       readonly now: Date;
+      /** The config that keeps the federator Service name this one asks for (service-name.ts). */
+      readonly serviceNameHeldBy: string | undefined;
     };
 
 /** An output the API server refused, as act() found it. */
@@ -263,7 +279,9 @@ export class Controller {
       ...(config.spec.certificate.certManager ? { certManager: await this.#certManagerView(cache.namespace) } : {}),
     });
     const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
-    return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now };
+    const claims = informerOf(cache, "FederationConfig").list().map((c) => serviceClaim(c, cache));
+    const serviceNameHeldBy = serviceNameHolder(serviceClaim(config, cache), claims);
+    return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy };
   }
 
   /** After the outputs: brig's remotes follow the peers; brig's trouble only becomes status and a retry. */

@@ -98,7 +98,7 @@ describe("operator", () => {
     expect((ingress["spec"] as { tls: unknown }).tls).toEqual([{ hosts: ["federator.a.example"], secretName: "wire-tls" }]);
     const tls = await waitFor(() => get("Secret", ns, "wire-tls"), { description: "the own certificate Secret" });
     expect(tls["type"]).toBe("kubernetes.io/tls");
-    for (const [kind, name] of [["Deployment", "wire-federator"], ["Service", "wire-federator"], ["NetworkPolicy", "wire-federator"], ["ConfigMap", "wire-ca-public"]] as const) {
+    for (const [kind, name] of [["Deployment", "wire-federator"], ["Service", "federator"], ["NetworkPolicy", "wire-federator"], ["ConfigMap", "wire-ca-public"]] as const) {
       expect(await get(kind, ns, name), `${kind}/${name}`).toBeDefined();
     }
     const owner = (await get("Deployment", ns, "wire-federator"))!.metadata.ownerReferences?.[0];
@@ -198,6 +198,27 @@ describe("operator", () => {
       timeoutMs: 20_000,
     });
     await waitFor(async () => stableJson(await bundleSubjects(ns)) === stableJson(["CN=B federation CA"]), { description: "the CA bundle restored", timeoutMs: 20_000 });
+  });
+
+  // wire-server's charts point brig, galley and cargohold at federator:8080: two configs may not share it.
+  it("keeps Service federator with the first FederationConfig of a namespace and tells a second one to pick another name", async () => {
+    const ns = await namespace();
+    await operatorFor(ns);
+    await apply(ns, fc());
+    const service = await waitFor(() => get("Service", ns, "federator"), { description: "Service federator", timeoutMs: 20_000 });
+    expect(service.metadata.ownerReferences?.[0]).toMatchObject({ name: "wire" });
+    const second = { ...fc({ backendDomain: "b.example", infraDomain: "federator.b.example" }), metadata: { name: "second" } };
+    await apply(ns, second);
+    const conflict = await waitFor(async () => {
+      const ready = condition(await get("FederationConfig", ns, "second"), "ServiceReady");
+      return ready?.reason === "ServiceNameConflict" ? ready : undefined;
+    }, { description: "second reports ServiceNameConflict", timeoutMs: 20_000 });
+    expect(conflict.message).toMatch(/^Service federator belongs to FederationConfig wire of this namespace; set spec.federator.serviceName/);
+    expect((await get("Service", ns, "federator"))?.metadata.ownerReferences?.[0]).toMatchObject({ name: "wire" });
+    expect(await get("Ingress", ns, "second-federator")).toBeUndefined();
+    await apply(ns, { ...second, spec: { ...second.spec, federator: { serviceName: "federator-b" } } });
+    await waitFor(() => get("Service", ns, "federator-b"), { description: "Service federator-b", timeoutMs: 20_000 });
+    await waitFor(async () => condition(await get("FederationConfig", ns, "second"), "ServiceReady")?.status === "True", { description: "second ServiceReady", timeoutMs: 20_000 });
   });
 
   it("never logs private keys or Secret data", async () => {

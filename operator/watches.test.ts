@@ -37,7 +37,7 @@ describe("the watch table", () => {
   it("reconciles a config whose annotations changed (kubectl annotate asks for a reconcile)", () => {
     const before = object("FederationConfig", "wire");
     const after = object("FederationConfig", "wire", { resourceVersion: "2", annotations: { touched: "now" } });
-    expect(rule("FederationConfig").keys(change("wire", after, before), configs)).toEqual(["wire", ORPHANS]);
+    expect(rule("FederationConfig").keys(change("wire", after, before), configs)).toEqual(["wire", "other", ORPHANS]);
   });
 
   it("sends a change of an output to the config named by its label, any change (a Deployment's status too)", () => {

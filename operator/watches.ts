@@ -84,8 +84,9 @@ const ownerOrAll = (change: Change, configs: () => readonly string[]): readonly 
 };
 
 export const WATCHES: readonly WatchRule[] = [
-  // For: the config itself, and the orphan report (a new or deleted config changes which peers it takes).
-  { kind: "FederationConfig", transform: trimInput, keys: (change) => (specChanged(change) ? [change.name, ORPHANS] : []) },
+  // For: every config of the namespace (one's Service name may free or take another's, desired/service-name.ts),
+  // and the orphan report (a new or deleted config changes which peers it takes).
+  { kind: "FederationConfig", transform: trimInput, keys: (change, configs) => (specChanged(change) ? [...new Set([change.name, ...configs()]), ORPHANS] : []) },
   // Watches: a peer may belong to any config of its namespace (spec.federationConfig, or the only one).
   { kind: "FederationPeer", transform: trimPeer, keys: (change, configs) => (specChanged(change) ? [...configs(), ORPHANS] : []) },
   // Owns: the outputs, by the config label they carry. Their status (a Deployment's availability) counts too.

@@ -4,12 +4,28 @@ import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
 import { waitFor } from "../support/wait-for.ts";
+import { WireClient } from "../support/wire-client.ts";
 import type { Backend } from "./backend.ts";
 import { peerFor, startEnvironment, type Environment } from "./environment.ts";
 
-export async function call(from: Backend, to: Backend, rpc = "get-user", body = `{"user":"${from.domain}"}`): Promise<{ status: number; body: string }> {
-  const response = await fetch(`${from.federatorUrl}/rpc/${to.domain}/brig/${rpc}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-  return { status: response.status, body: await response.text() };
+/** Each backend's brig, calling its federator as wire-server's federation client does (one HTTP/2 connection). */
+const clients = new WeakMap<Backend, WireClient>();
+function wireClient(from: Backend): WireClient {
+  let client = clients.get(from);
+  if (client === undefined) {
+    client = new WireClient({ federator: from.federatorUrl, originDomain: from.domain });
+    clients.set(from, client);
+  }
+  return client;
+}
+
+function closeClients(env: Environment | undefined): void {
+  for (const backend of [env?.a, env?.b]) if (backend !== undefined) clients.get(backend)?.close();
+}
+
+export async function call(from: Backend, to: Backend, rpc = "get-user", body = `{"user":"${from.domain}"}`, requestId?: string): Promise<{ status: number; body: string }> {
+  const result = await wireClient(from).call(to.domain, "brig", rpc, { body: JSON.parse(body) as unknown, ...(requestId === undefined ? {} : { requestId }) });
+  return { status: result.response.status, body: result.response.body.toString("utf8") };
 }
 
 /** A request straight to a backend's nginx, as a remote federator would send it, with any client certificate. */
@@ -62,10 +78,10 @@ async function measureSuspension(env: Environment): Promise<{ fromApplyStart: nu
   const enforced = performance.now();
   expect(denied.status).toBe(533);
   expect(JSON.parse(denied.body)).toMatchObject({ label: "federation-remote-error" });
-  // The suspension changes two objects, federator.yaml (A leaves the allow list) and the CA bundle
-  // (A's CA leaves it); the kubelet projects them into separate volumes, so whichever arrives first
-  // refuses A: the federator's allow list, the federator's CA binding, or nginx's client-certificate check.
-  expect(denied.body).toMatch(/federation-denied|authentication-failure|SSL certificate error/);
+  // Two-stage enforcement (README): whichever of B's nginx (A's CA left its bundle: a TLS-level 400),
+  // B's federator's CA check (its bundle volume swapped before federator.yaml) or its allow list
+  // reloads first refuses.
+  expect(denied.body).toMatch(/federation-denied|authentication-failure|The SSL certificate error/);
   await suspension(env, false);
   await waitFor(async () => (await call(env.a, env.b)).status === 200, { description: "A→B works again after resuming", timeoutMs: 60_000, intervalMs: 50 });
   return { fromApplyStart: enforced - started, fromStored: enforced - stored };
@@ -80,6 +96,7 @@ describe("two federating backends (Watch mode)", () => {
     env = await startEnvironment({ reload: "Watch" });
   });
   afterAll(async () => {
+    closeClients(env);
     await env?.stop();
   });
 
@@ -106,6 +123,28 @@ describe("two federating backends (Watch mode)", () => {
         timeoutMs: 20_000,
       });
     }
+  });
+
+  // libs/wire-api-federation/src/Wire/API/Federation/Client.hs (the caller), services/federator/src/
+  // Federator/Remote.hs and Service.hs (what reaches the remote brig).
+  it("brings a call made the way wire-server's client makes it to B's brig with Content-Type application/json and the caller's request id", async () => {
+    await waitFor(async () => (await call(env.a, env.b, "get-user-by-handle", '"alice"', "e2e-rid-42")).status === 200, { description: "A→B succeeds", timeoutMs: 20_000 });
+    const seen = env.b.components.brig.requests.at(-1)!;
+    expect(seen.path).toBe("/federation/get-user-by-handle");
+    expect(seen.headers["content-type"]).toBe("application/json");
+    expect(seen.headers["request-id"]).toBe("e2e-rid-42");
+    expect(seen.headers["x-wire-api-version"]).toBe("3");
+  });
+
+  // charts/wire-server/templates/{brig,galley,cargohold}/configmap.yaml: `federator: {host: federator, port: 8080}`.
+  it("serves the federator the way wire-server's charts expect it: Service federator, port 8080 to the federator's internal port", async () => {
+    const service = (await env.a.get("Service", "federator"))!;
+    expect(service["spec"]).toMatchObject({ ports: [{ name: "internal", port: 8080, targetPort: "internal" }, { name: "federator-ext", port: 8081 }] });
+    const deployment = (await env.a.get("Deployment", "wire-federator"))!;
+    const container = (deployment["spec"] as { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } }).template.spec.containers[0]!;
+    expect(container.ports).toContainEqual(expect.objectContaining({ name: "internal", containerPort: 8080 }));
+    const yaml = ((await env.a.get("ConfigMap", "wire-federator"))!["data"] as Record<string, string>)["federator.yaml"]!;
+    expect(yaml).toMatch(/internal: "?0\.0\.0\.0:8080"?/);
   });
 
   it("enforces a suspension within a second and lifts it again", async () => {
@@ -148,7 +187,7 @@ describe("two federating backends (Watch mode)", () => {
       return r.status === 400 ? undefined : r; // 400: nginx does not trust C's CA yet
     }, { description: "nginx trusts C's CA", timeoutMs: 20_000 });
     expect(response.status).toBe(403);
-    expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure", message: expect.stringMatching(/not issued by a CA of \[a\.example\]/) });
+    expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure", message: expect.stringMatching(/not by a CA of \[a\.example\]/) });
     expect(env.b.components.brig.requests.length).toBe(before);
     expect((await call(env.a, env.b)).status).toBe(200);
   });
@@ -205,6 +244,7 @@ describe("two federating backends (Files mode)", () => {
     env = await startEnvironment({ reload: "Files" });
   });
   afterAll(async () => {
+    closeClients(env);
     await env?.stop();
   });
 

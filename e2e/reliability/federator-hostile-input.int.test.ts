@@ -74,11 +74,11 @@ describe("federator under hostile input", () => {
   });
 
   describe("a spoofed X-SSL-Certificate on the internal port", () => {
-    it("finds no /federation there: 403 invalid-endpoint, nothing forwarded", async () => {
+    it("finds no /federation there: 404 not-found, nothing forwarded", async () => {
       const before = brigCalls();
       const result = await http1(`${n.internalUrl}/federation/brig/get-user`, { headers: nginxHeaders(), body: "{}" });
-      expect(result.status).toBe(403);
-      expect(label(result)).toBe("invalid-endpoint");
+      expect(result.status).toBe(404);
+      expect(label(result)).toBe("not-found");
       expect(brigCalls()).toBe(before);
     });
 
@@ -129,10 +129,10 @@ describe("federator under hostile input", () => {
       ["two Wire-Origin-Domain headers", "Wire-Origin-Domain: a.example\r\nWire-Origin-Domain: evil.example\r\n", "domain-parse-error"],
       ["a Wire-Origin-Domain listing two domains", "Wire-Origin-Domain: a.example, evil.example\r\n", "domain-parse-error"],
       ["percent-encoded CR LF in Wire-Origin-Domain", "Wire-Origin-Domain: a.example%0d%0aX-Injected:%20yes\r\n", "domain-parse-error"],
-    ])("refuses %s with 403", async (_name, originLine, expectedLabel) => {
+    ])("refuses %s with 400", async (_name, originLine, expectedLabel) => {
       const before = brigCalls();
       const result = await rawRequest(n.ip, n.externalPort, rawIngress("", { originLine }));
-      expect(result.status, result.text.slice(0, 300)).toBe(403);
+      expect(result.status, result.text.slice(0, 300)).toBe(400);
       expect(result.text).toContain(`"label":"${expectedLabel}"`);
       expect(brigCalls()).toBe(before);
     });
@@ -141,7 +141,7 @@ describe("federator under hostile input", () => {
       const before = brigCalls();
       const spoofed = `X-SSL-Certificate: ${nginxEscape(evilCertificate.certificatePem)}\r\n`;
       const result = await rawRequest(n.ip, n.externalPort, rawIngress(spoofed));
-      expect(result.status, result.text.slice(0, 300)).toBe(403);
+      expect(result.status, result.text.slice(0, 300)).toBe(400);
       expect(result.text).toContain('"label":"certificate-parse-error"');
       expect(brigCalls()).toBe(before);
     });

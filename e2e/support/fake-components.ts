@@ -1,5 +1,8 @@
 // Fake brig, galley and cargohold for tests: HTTP/1.1 servers that record every request (method,
 // path, headers, body) and answer what the test configures (default: 200 with a JSON echo).
+// As wire-server's services do: brig answers `POST /federation/api-version` with its VersionInfo
+// (libs/wire-api-federation/src/Wire/API/Federation/Version.hs), and a 5xx reaches the federator
+// as a Wai error JSON (libs/wai-utilities' rethrow5xx/wrapError: label `server-error`).
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -52,6 +55,32 @@ export const echo: Responder = (request) => ({
   body: JSON.stringify({ component: request.component, path: request.path, body: request.body.toString("utf8") }),
 });
 
+/** Brig's federation API versions (V0..V3), with the legacy `supported` field Version.hs still writes. */
+export const BRIG_VERSION_INFO = JSON.stringify({ supported_versions: [0, 1, 2, 3], supported: [0, 1] });
+
+function isWaiErrorJson(body: string | Buffer | undefined): boolean {
+  try {
+    const parsed: unknown = JSON.parse(String(body ?? ""));
+    return typeof parsed === "object" && parsed !== null && typeof (parsed as { label?: unknown }).label === "string";
+  } catch {
+    return false;
+  }
+}
+
+/** What a wire-server service sends for `answer`: a 5xx body becomes Wai's `server-error` unless it already is a Wai error. */
+export function asWireServiceAnswer(answer: FakeResponse): FakeResponse {
+  if (answer.status < 500 || isWaiErrorJson(answer.body)) return answer;
+  const message = Buffer.isBuffer(answer.body) ? answer.body.toString("utf8") : (answer.body ?? "");
+  return { status: answer.status, headers: { "content-type": "application/json" }, body: JSON.stringify({ code: answer.status, label: "server-error", message }) };
+}
+
+function builtIn(name: ComponentName, request: RecordedRequest): FakeResponse | undefined {
+  if (name === "brig" && request.method === "POST" && request.path === "/federation/api-version") {
+    return { status: 200, headers: { "content-type": "application/json" }, body: BRIG_VERSION_INFO };
+  }
+  return undefined;
+}
+
 export async function startFakeComponent(name: ComponentName, host = "127.0.0.1", intercept?: Interceptor): Promise<FakeComponent> {
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
@@ -67,16 +96,18 @@ export async function startFakeComponent(name: ComponentName, host = "127.0.0.1"
         if (intercepted !== undefined) return intercepted;
         requests.push(recorded);
         for (const wake of waiters) wake();
-        return responder(recorded);
+        return builtIn(name, recorded) ?? responder(recorded);
       };
       answer().then(
         (answer) => {
-          res.writeHead(answer.status, answer.headers ?? {});
-          res.end(answer.body ?? "");
+          const sent = asWireServiceAnswer(answer);
+          res.writeHead(sent.status, sent.headers ?? {});
+          res.end(sent.body ?? "");
         },
-        (error: unknown) => {
-          res.writeHead(500, { "content-type": "text/plain" });
-          res.end(String(error));
+        () => {
+          // wai-utilities' catchErrors: an exception is a 500 `server-error` "Server Error".
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ code: 500, label: "server-error", message: "Server Error" }));
         },
       );
     });

@@ -3,7 +3,7 @@
 // and the Files-mode reloader. Helpers send egress calls and raw ingress calls.
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { request as http1Request, Agent, type IncomingHttpHeaders } from "node:http";
-import { connect as http2Connect, constants as h2 } from "node:http2";
+import { connect as http2Connect, constants as h2, type ClientHttp2Session } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -156,9 +156,37 @@ export function http1(url: string, options: { method?: string; headers?: Record<
   });
 }
 
-/** An egress call through `backend`'s internal port, as brig makes it. */
+/** One HTTP/2 prior-knowledge session per internal URL, as a wire-server component keeps one. */
+const h2cSessions = new Map<string, ClientHttp2Session>();
+
+function h2cSession(origin: string): ClientHttp2Session {
+  const open = h2cSessions.get(origin);
+  if (open !== undefined && !open.closed && !open.destroyed) return open;
+  const session = http2Connect(origin);
+  session.on("error", () => undefined); // surfaced through the streams that fail
+  session.once("close", () => h2cSessions.get(origin) === session && h2cSessions.delete(origin));
+  session.unref();
+  h2cSessions.set(origin, session);
+  return session;
+}
+
+/** A POST over cleartext HTTP/2 with prior knowledge, as wire-server's components call the internal port. */
+export function h2c(origin: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const stream = h2cSession(origin).request({ [h2.HTTP2_HEADER_METHOD]: "POST", [h2.HTTP2_HEADER_PATH]: path, ...options.headers });
+    let headers: IncomingHttpHeaders | undefined;
+    const chunks: Buffer[] = [];
+    stream.on("response", (h) => (headers = h as IncomingHttpHeaders));
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => (headers === undefined ? reject(new Error(`no response to POST ${path}`)) : resolve({ status: Number(headers[":status"]), headers, body: Buffer.concat(chunks) })));
+    stream.on("error", reject);
+    stream.end(options.body);
+  });
+}
+
+/** An egress call through `backend`'s internal port over HTTP/2 prior knowledge, as brig makes it. */
 export function rpc(backend: Backend, target: string, component: string, name: string, body: string | Buffer = "{}", headers: Record<string, string> = {}): Promise<HttpResult> {
-  return http1(`${backend.internalUrl}/rpc/${target}/${component}/${name}`, { body, headers: { "content-type": "application/json", ...headers } });
+  return h2c(backend.internalUrl, `/rpc/${target}/${component}/${name}`, { body, headers: { "content-type": "application/json", ...headers } });
 }
 
 /** An HTTP/2 request straight to a Passthrough external port (or an nginx at `port`), with whatever client certificate. */
@@ -199,6 +227,11 @@ export function ingressCall(
     });
     stream.end(options.body ?? "{}");
   });
+}
+
+/** `backend`'s /i/metrics, as Prometheus scrapes it. */
+export async function metricsOf(backend: Backend): Promise<string> {
+  return (await http1(`${backend.internalUrl}/i/metrics`, { method: "GET" })).body.toString();
 }
 
 export function json(result: HttpResult): Record<string, unknown> {

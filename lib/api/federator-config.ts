@@ -15,7 +15,7 @@ export const FederatorRemote = z.strictObject({
     .default([])
     .meta({
       description:
-        "The remote's own CAs (from its FederationPeer caBundle), as indexes into caFingerprints. When set, the remote's client certificate must be issued directly by one of them: another peer's CA in the shared bundle cannot vouch for this remote.",
+        "The remote's own CAs (from its FederationPeer caBundle), as indexes into caFingerprints. When set, the remote's client certificate must be issued by one of them, directly or (Passthrough mode) through intermediates the remote presents: another peer's CA in the shared bundle cannot vouch for this remote.",
     }),
 });
 

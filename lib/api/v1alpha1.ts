@@ -157,6 +157,16 @@ const federator = z
       .default("ghcr.io/wire-federation-operator/federator:0.1.0")
       .meta({ description: "Federator container image; changing it rolls the Deployment." }),
     replicas: z.number().int().min(0).max(100).default(2).meta({ description: "Number of federator pods." }),
+    serviceName: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { error: "must be a lower-case DNS label starting with a letter, such as federator" })
+      .default("federator")
+      .meta({
+        description:
+          "Name of the federator's ClusterIP Service. wire-server's charts point brig, galley and cargohold at federator:8080, so keep the default unless the namespace has more than one FederationConfig; a name another FederationConfig of the namespace already uses is refused (condition ServiceReady).",
+      }),
     resources: resources.optional(),
     ports: ports.prefault({}),
     services: services.prefault({}),

@@ -71,8 +71,9 @@ export function createBrigClient(url: string, options: BrigClientOptions = {}): 
     const wai = json as { label?: unknown; message?: unknown } | undefined;
     const label = typeof wai?.label === "string" ? wai.label : undefined;
     const message = typeof wai?.message === "string" ? wai.message : text.slice(0, 500) || response.statusText;
-    // 5xx other than brig's own federation errors (533) is brig or a proxy in trouble: retry as unreachable.
-    const failure: BrigFailure = response.status >= 500 && label === undefined ? "Unreachable" : "Refused";
+    // wai's generic `server-error` (an exception, a proxy's 5xx rewritten by the service) passes like an outage;
+    // brig's own 5xx answers (533 federation errors) carry their label and are a refusal.
+    const failure: BrigFailure = response.status >= 500 && (label === undefined || label === "server-error") ? "Unreachable" : "Refused";
     throw new BrigError(failure, response.status, label, message);
   }
   return {

@@ -9,6 +9,7 @@ import { DENY_ALL_CA_PEM } from "./deny-all-ca.ts";
 import { desired, type DesiredInput } from "./desired.ts";
 import type { KubeObject } from "../../lib/kube/objects.ts";
 import { EMPTY_REFERENCED } from "./referenced.ts";
+import { serviceNameHolder } from "./service-name.ts";
 
 const NOW = new Date();
 let caB: CertificateAuthority, caC: CertificateAuthority, caD: CertificateAuthority, expired: CertificateAuthority, soon: CertificateAuthority;
@@ -149,7 +150,7 @@ describe("the Federation Ingress", () => {
     expect(ingress["spec"]).toEqual({
       ingressClassName: "nginx",
       tls: [{ hosts: ["federator.a.example"], secretName: "wire-tls" }],
-      rules: [{ host: "federator.a.example", http: { paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: "wire-federator", port: { name: "external" } } } }] } }],
+      rules: [{ host: "federator.a.example", http: { paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: "federator", port: { name: "federator-ext" } } } }] } }],
     });
   });
 
@@ -220,5 +221,56 @@ describe("statuses", () => {
     expect(waiting).toContainEqual(expect.objectContaining({ type: "Ready", status: "False", reason: "Unavailable" }));
     const noCert = desired(input({ certificate: { ready: { type: "CertificateReady", status: "False", reason: "SecretNotFound", message: "Secret x not found" }, secrets: [] } })).configStatus.conditions;
     expect(noCert).toContainEqual(expect.objectContaining({ type: "Ready", status: "False", reason: "SecretNotFound", message: expect.stringMatching(/Secret x not found/) }));
+  });
+});
+
+// wire-server's charts/wire-server/templates/{brig,galley,cargohold}/configmap.yaml point the
+// services at `federator:8080`; charts/federator/templates/service.yaml names the ports
+// `internal` and `federator-ext`.
+describe("the federator Service", () => {
+  it("is named federator with wire-server's port names, where stock brig, galley and cargohold look for it", () => {
+    const state = desired(input({}));
+    expect(find(state.objects, "Service", "federator")["spec"]).toMatchObject({
+      type: "ClusterIP",
+      ports: [
+        { name: "internal", port: 8080, targetPort: "internal" },
+        { name: "federator-ext", port: 8081, targetPort: "external" },
+      ],
+    });
+    expect(state.configStatus.conditions).toContainEqual(expect.objectContaining({ type: "ServiceReady", status: "True", message: "brig, galley and cargohold reach the federator at federator:8080" }));
+  });
+
+  it("takes its name from spec.federator.serviceName", () => {
+    const state = desired(input({ config: config({ federator: { serviceName: "federator-eu" } }) }));
+    expect(find(state.objects, "Service", "federator-eu")).toBeDefined();
+    expect(JSON.stringify(find(state.objects, "Ingress", "wire-federator")["spec"])).toContain('"name":"federator-eu"');
+  });
+
+  it("is neither written nor routed to when another config of the namespace holds the name, and says so", () => {
+    const state = desired({ ...input({}), serviceNameHeldBy: "first" });
+    expect(state.objects.some((o) => o.kind === "Service" && o.metadata.name === "federator")).toBe(false);
+    expect(state.objects.some((o) => o.kind === "Ingress")).toBe(false);
+    expect(state.configStatus.conditions).toContainEqual(
+      expect.objectContaining({ type: "Ready", status: "False", reason: "ServiceNameConflict", message: expect.stringMatching(/Service federator belongs to FederationConfig first of this namespace; set spec.federator.serviceName/) }),
+    );
+  });
+});
+
+describe("serviceNameHolder", () => {
+  const claim = (config: string, serviceName: string, createdAt: string) => ({ config, serviceName, createdAt });
+  it("leaves the name with the oldest config and tells the later one", () => {
+    const first = claim("first", "federator", "2026-01-01T00:00:00Z");
+    const later = claim("later", "federator", "2026-02-01T00:00:00Z");
+    const other = claim("other", "federator-us", "2025-01-01T00:00:00Z");
+    expect(serviceNameHolder(first, [later, first, other])).toBeUndefined();
+    expect(serviceNameHolder(later, [later, first, other])).toBe("first");
+    expect(serviceNameHolder(other, [later, first, other])).toBeUndefined();
+  });
+
+  it("leaves the name with the config whose Service it already is (timestamps have whole seconds)", () => {
+    const holder = { config: "wire", serviceName: "federator", createdAt: "2026-01-01T00:00:00Z", holdsService: true };
+    const sameSecond = claim("second", "federator", "2026-01-01T00:00:00Z");
+    expect(serviceNameHolder(sameSecond, [sameSecond, holder])).toBe("wire");
+    expect(serviceNameHolder(holder, [sameSecond, holder])).toBeUndefined();
   });
 });

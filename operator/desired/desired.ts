@@ -39,6 +39,8 @@ export interface DesiredInput {
   readonly rollout: FederatorRollout | undefined;
   readonly now: Date;
   readonly expiryWarningDays: number;
+  /** Another FederationConfig of the namespace that holds spec.federator.serviceName (see service-name.ts). */
+  readonly serviceNameHeldBy?: string | undefined;
 }
 
 export interface DesiredState {
@@ -95,6 +97,19 @@ function rolloutCondition(rollout: FederatorRollout | undefined, name: string): 
   return { type: "FederatorReady", status: "False", reason: "Unavailable", message: `0/${rollout.replicas} federator pods available; see kubectl describe deployment ${name}` };
 }
 
+function serviceCondition(input: DesiredInput): ConditionInput {
+  const { serviceName, ports } = input.config.spec.federator;
+  if (input.serviceNameHeldBy !== undefined) {
+    return {
+      type: "ServiceReady",
+      status: "False",
+      reason: "ServiceNameConflict",
+      message: `Service ${serviceName} belongs to FederationConfig ${input.serviceNameHeldBy} of this namespace; set spec.federator.serviceName to another name and point this backend's brig, galley and cargohold at it`,
+    };
+  }
+  return { type: "ServiceReady", status: "True", reason: "Serving", message: `brig, galley and cargohold reach the federator at ${serviceName}:${ports.internal}` };
+}
+
 function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readonly PeerVerdict[]): ConditionInput[] {
   const { config } = input;
   const names = outputNames(config.metadata.name);
@@ -102,7 +117,7 @@ function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readon
     config.spec.ingress.mode === "Passthrough"
       ? { type: "IngressReady", status: "True", reason: "Passthrough", message: `Service ${names.externalService} reaches the federator, which terminates mutual TLS itself` }
       : { type: "IngressReady", status: "True", reason: "Configured", message: `Ingress ${names.federator} serves https://${config.spec.infraDomain}/federation with mutual TLS` };
-  const parts = [{ ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator)];
+  const parts = [{ ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator), serviceCondition(input)];
   const blocking = parts.find((c) => c.status !== "True");
   const accepted = verdicts.filter((v) => v.state === "Accepted").length;
   const ready: ConditionInput =
@@ -147,8 +162,9 @@ export function desired(input: DesiredInput): DesiredState {
       : [{ apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${config.metadata.name}${PUBLISHED_CA_SUFFIX}`), data: { [CA_BUNDLE_KEY]: input.certificate.publishedCA } }]),
     ...federatorIdentity(config, meta),
     federatorDeployment(config, meta),
-    ...federatorServices(config, meta),
-    ...federationIngress(config, meta),
+    ...federatorServices(config, meta, input.serviceNameHeldBy === undefined),
+    // The Ingress routes to the Service by name: without ours it would reach another config's federator.
+    ...(input.serviceNameHeldBy === undefined ? federationIngress(config, meta) : []),
     federatorNetworkPolicy(config, meta),
   ];
 

@@ -3,7 +3,7 @@
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { ownCertificateSecretName } from "./workload.ts";
+import { FEDERATOR_EXTERNAL_PORT_NAME, ownCertificateSecretName } from "./workload.ts";
 
 const NGINX = "nginx.ingress.kubernetes.io";
 export const CLIENT_CERT_SNIPPET = "proxy_set_header X-SSL-Certificate $ssl_client_escaped_cert;";
@@ -40,7 +40,7 @@ export function federationIngress(config: FederationConfig, meta: (name: string)
           {
             host: infraDomain,
             http: {
-              paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: names.federator, port: { name: "external" } } } }],
+              paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: config.spec.federator.serviceName, port: { name: FEDERATOR_EXTERNAL_PORT_NAME } } } }],
             },
           },
         ],

@@ -87,32 +87,41 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
   };
 }
 
-export function federatorServices(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
+/** The name wire-server's chart gives the external port of the federator Service. */
+export const FEDERATOR_EXTERNAL_PORT_NAME = "federator-ext";
+
+/** The ClusterIP Service (unless another config of the namespace has its name) and, in Passthrough mode, the LoadBalancer. */
+export function federatorServices(config: FederationConfig, meta: (name: string) => ObjectMeta, ownsServiceName = true): KubeObject[] {
   const names = outputNames(config.metadata.name);
   const { ports } = config.spec.federator;
   const selector = federatorSelector(config.metadata.name);
+  const external: KubeObject | undefined =
+    config.spec.ingress.mode !== "Passthrough"
+      ? undefined
+      : {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: meta(names.externalService),
+          spec: { type: "LoadBalancer", selector, ports: [{ name: "federation", port: 443, targetPort: "external", protocol: "TCP" }] },
+        };
   const cluster: KubeObject = {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(names.federator),
+    metadata: meta(config.spec.federator.serviceName),
     spec: {
       type: "ClusterIP",
       selector,
+      // Port names as wire-server's charts/federator/templates/service.yaml names them.
       ports: [
         { name: "internal", port: ports.internal, targetPort: "internal", protocol: "TCP" },
-        { name: "external", port: ports.external, targetPort: "external", protocol: "TCP" },
+        { name: FEDERATOR_EXTERNAL_PORT_NAME, port: ports.external, targetPort: "external", protocol: "TCP" },
       ],
     },
   };
-  if (config.spec.ingress.mode !== "Passthrough") return [cluster];
-  const external: KubeObject = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(names.externalService),
-    spec: { type: "LoadBalancer", selector, ports: [{ name: "federation", port: 443, targetPort: "external", protocol: "TCP" }] },
-  };
-  return [cluster, external];
+  if (!ownsServiceName) return external === undefined ? [] : [external];
+  return external === undefined ? [cluster] : [cluster, external];
 }
+
 
 /** The federator's ServiceAccount; in Watch mode also a Role to read exactly its own objects. */
 export function federatorIdentity(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
