@@ -124,7 +124,7 @@ describe("FederationOperator", () => {
   it("starts the operator with the flags and environment of its command line", () => {
     const deployment = only(install({ namespace: "ops", watchedNamespaces: ["wire-a", "wire-b"] }), "Deployment") as Workload;
     const c = deployment.spec.template.spec.containers[0]!;
-    expect(c.command).toEqual(["node", "--max-semi-space-size=1", "operator/main.js"]);
+    expect(c.command).toEqual(["node", "--max-semi-space-size=1", "--optimize-for-size", "operator/main.js"]);
     expect(c.args).toEqual(["--namespaces=wire-a,wire-b", "--leader-election-namespace=ops", "--listen=0.0.0.0:8080"]);
     const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
     expect(env).toEqual({ POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace", LOG_LEVEL: "info" });

@@ -144,7 +144,7 @@ function crdObject(scope: Construct, def: (typeof KINDS)[number]): ApiObject {
  * The operator image's entrypoint (operator/Dockerfile; a test keeps them equal): the compiled
  * JavaScript, with a young generation small enough that an idle operator stays under 100 MiB.
  */
-export const OPERATOR_COMMAND = ["node", "--max-semi-space-size=1", "operator/main.js"] as const;
+export const OPERATOR_COMMAND = ["node", "--max-semi-space-size=1", "--optimize-for-size", "operator/main.js"] as const;
 
 function operatorContainer(p: ResolvedProps, namespace: string, tmp: kplus.Volume): kplus.ContainerProps {
   const http = { port: OPERATOR_PORT };

@@ -122,6 +122,24 @@ describe("hot reload (Watch mode, through the API server)", () => {
   });
 });
 
+describe("Watch mode over time", () => {
+  // client-node's Watch, which Watch mode used before, aborted every quiet watch after 30 s: each
+  // federator re-read its three objects and logged a warning twice a minute.
+  it("keeps one watch per object for two minutes: it reconnects only when the API server ends a watch", { timeout: 180_000 }, async () => {
+    const watches = async () => metricValue(await metrics(), "federator_kube_watch_requests", {});
+    const before = await watches();
+    expect(before).toBeGreaterThanOrEqual(3);
+    // An observation window, not a synchronisation: the informers ask the API server for 4–6 minute watches.
+    await new Promise((resolve) => setTimeout(resolve, 120_000));
+    expect(await watches()).toBe(before);
+    // And the watches still deliver: a change made now is enforced.
+    await setConfigMap(federatorYaml([]));
+    await waitUntil(async () => (await label("b.example")) === "federation-denied", "the change after two quiet minutes applies", 5000);
+    await setConfigMap(federatorYaml(["b.example"]));
+    await waitUntil(async () => (await label("b.example")) === "invalid-domain", "b.example allowed again", 5000);
+  });
+});
+
 describe("Watch mode with least privilege", () => {
   it("runs on get/watch of its ConfigMap and two Secrets only, and picks up changes", async () => {
     const ns = namespace.name;
