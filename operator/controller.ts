@@ -69,8 +69,6 @@ const informerOf = (cache: NamespaceCache, kind: KindName): Informer => {
 };
 const allInformers = (cache: NamespaceCache): Informer[] => [...cache.informers.values(), ...cache.referenced.informers];
 
-/** During a burst of changes, the least time between two rounds of output writes of one config. */
-const BURST_WRITE_INTERVAL_MS = 1500;
 /** Concurrent status writes per reconcile. */
 const STATUS_WRITERS = 8;
 
@@ -119,8 +117,6 @@ export class Controller {
   readonly #events: EventRecorder;
   readonly #apply: Applier;
   readonly #brigBackoff = new BrigBackoff();
-  /** When each config's outputs were last applied (performance.now()). */
-  readonly #actedAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -208,7 +204,6 @@ export class Controller {
     const live = informerOf(cache, "FederationConfig").get(name);
     if (live === undefined) {
       cache.referenced.forget(name);
-      this.#actedAt.delete(key);
       return {}; // deleted: the garbage collector removes its outputs
     }
     return this.#reconcileConfig(cache, live, () => this.#queue.superseded(key));
@@ -248,12 +243,6 @@ export class Controller {
     }
     const { config, certificate } = observed;
     const state = desired({ ...observed, expiryWarningDays: this.#o.expiryWarningDays ?? 30 });
-    // While a burst goes on (more changes already queued), outputs are written at most every
-    // BURST_WRITE_INTERVAL_MS: the reconcile queued next sees more of the burst, and writes less often.
-    const key = `${cache.namespace}/${config.metadata.name}`;
-    const lastActed = this.#actedAt.get(key) ?? -Infinity;
-    if (superseded() && performance.now() - lastActed < BURST_WRITE_INTERVAL_MS) return {};
-    this.#actedAt.set(key, performance.now());
     const failures = await this.#act(cache, config, state);
     if (superseded()) return {};
     const brig = await this.#syncBrig(cache, live, config, state);
