@@ -69,6 +69,10 @@ const informerOf = (cache: NamespaceCache, kind: KindName): Informer => {
 };
 const allInformers = (cache: NamespaceCache): Informer[] => [...cache.informers.values(), ...cache.referenced.informers];
 
+/** During a burst of changes, the least time between two rounds of output writes of one config. */
+const BURST_WRITE_INTERVAL_MS = 1500;
+/** Lets the event loop poll sockets once: two check phases, with a poll phase between them. */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 /** Concurrent status writes per reconcile. */
 const STATUS_WRITERS = 8;
 
@@ -117,6 +121,8 @@ export class Controller {
   readonly #events: EventRecorder;
   readonly #apply: Applier;
   readonly #brigBackoff = new BrigBackoff();
+  /** When each config's outputs last changed through us (performance.now()). */
+  readonly #wroteAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -204,6 +210,7 @@ export class Controller {
     const live = informerOf(cache, "FederationConfig").get(name);
     if (live === undefined) {
       cache.referenced.forget(name);
+      this.#wroteAt.delete(key);
       return {}; // deleted: the garbage collector removes its outputs
     }
     return this.#reconcileConfig(cache, live, () => this.#queue.superseded(key));
@@ -243,6 +250,13 @@ export class Controller {
     }
     const { config, certificate } = observed;
     const state = desired({ ...observed, expiryWarningDays: this.#o.expiryWarningDays ?? 30 });
+    // observe and desired() ran without yielding; watch events that arrived meanwhile are read now.
+    await ioTurn();
+    // While a burst goes on (more changes already queued), a config's outputs are written at most
+    // every BURST_WRITE_INTERVAL_MS: the reconcile queued next sees more of the burst. The last
+    // reconcile of a burst is never superseded, so it always writes.
+    const key = `${cache.namespace}/${config.metadata.name}`;
+    if (superseded() && performance.now() - (this.#wroteAt.get(key) ?? -Infinity) < BURST_WRITE_INTERVAL_MS) return {};
     const failures = await this.#act(cache, config, state);
     if (superseded()) return {};
     const brig = await this.#syncBrig(cache, live, config, state);
@@ -337,6 +351,7 @@ export class Controller {
     const results = await Promise.allSettled(
       state.objects.map(async (object) => {
         if ((await this.#apply.apply(object, this.#live(cache, object.kind, object.metadata.name))) === "applied") {
+          this.#wroteAt.set(`${cache.namespace}/${config.metadata.name}`, performance.now());
           this.#o.metrics.writes.inc({ kind: object.kind, operation: "apply" });
           this.#o.log.info({ config: config.metadata.name, object: objectKey(object) }, "applied");
         }

@@ -1,5 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WorkQueue } from "./queue.ts";
+
+// Fake timers and clock: the delays below are exact, whatever the machine is doing.
+beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] }));
+afterEach(() => vi.useRealTimers());
+
+/** Lets fake time pass until the queue has nothing left to do. */
+async function settle(queue: WorkQueue): Promise<void> {
+  const idle = queue.idle();
+  await vi.advanceTimersByTimeAsync(60_000);
+  await idle;
+}
 
 const fast = { coalesceMs: 5, minIntervalMs: 0, baseBackoffMs: 5, maxBackoffMs: 50 };
 
@@ -8,7 +19,7 @@ describe("work queue", () => {
     const calls: string[] = [];
     const queue = new WorkQueue(async (key) => (calls.push(key), {}), { ...fast, coalesceMs: 200 });
     for (let i = 0; i < 1000; i++) queue.add("wire/config");
-    await queue.idle();
+    await settle(queue);
     expect(calls).toEqual(["wire/config"]);
   });
 
@@ -26,10 +37,10 @@ describe("work queue", () => {
       return {};
     }, fast);
     queue.add("k");
-    while (calls === 0) await new Promise((r) => setImmediate(r));
+    while (calls === 0) await vi.advanceTimersByTimeAsync(5);
     for (let i = 0; i < 10; i++) queue.add("k");
     release();
-    await queue.idle();
+    await settle(queue);
     expect(calls).toBe(2);
     expect(maxRunning).toBe(1);
   });
@@ -42,11 +53,10 @@ describe("work queue", () => {
       return {};
     }, { ...fast, baseBackoffMs: 20, maxBackoffMs: 1000 });
     queue.add("k");
-    await queue.idle();
+    await settle(queue);
     expect(times).toHaveLength(4);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    expect(gaps[0]).toBeGreaterThanOrEqual(19);
-    expect(gaps[2]).toBeGreaterThanOrEqual(79);
+    expect(gaps).toEqual([20, 40, 80]);
   });
 
   it("bounds how many keys run at once", async () => {
@@ -60,7 +70,7 @@ describe("work queue", () => {
       return {};
     }, { ...fast, concurrency: 3 });
     for (let i = 0; i < 20; i++) queue.add(`ns/config-${i}`);
-    await queue.idle();
+    await settle(queue);
     expect(maxRunning).toBe(3);
   });
 
@@ -68,9 +78,9 @@ describe("work queue", () => {
     const times: number[] = [];
     const queue = new WorkQueue(async () => (times.push(Date.now()), {}), { ...fast, minIntervalMs: 100 });
     queue.add("k");
-    await queue.idle();
+    await vi.advanceTimersByTimeAsync(10); // the first run is done
     queue.add("k");
-    await queue.idle();
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(95);
+    await settle(queue);
+    expect(times[1]! - times[0]!).toBe(100);
   });
 });
