@@ -15,8 +15,9 @@ const OWN = ["get", "list", "watch", "create", "update", "patch", "delete"] as c
 export const WATCHED_NAMESPACE_RULES: readonly PolicyRule[] = [
   { apiGroups: ["federation.wire.com"], resources: ["federationconfigs", "federationpeers"], verbs: READ },
   { apiGroups: ["federation.wire.com"], resources: ["federationconfigs/status", "federationpeers/status"], verbs: ["get", "update", "patch"] },
-  // Referenced CA bundles and certificates, and the outputs it owns. The operator's watches are
-  // scoped by name or by its own label: it reads no Secret it does not reference or own.
+  // Referenced CA bundles and certificates, and the outputs it owns. Secrets and ConfigMaps are
+  // listed and watched as metadata only (names and versions; operator/kube/referenced-objects.ts)
+  // or by the operator's own label: it reads the data of no Secret it does not reference or own.
   { apiGroups: [""], resources: ["secrets", "configmaps", "services", "serviceaccounts"], verbs: OWN },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: OWN },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: OWN },
