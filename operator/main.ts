@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const client = await createRestClient(connection);
   // The Lease has a connection of its own: a renewal must never wait behind a reconcile's requests.
   const leaseClient = await createRestClient(connection);
-  const metrics = createOperatorMetrics();
+  const metrics = createOperatorMetrics(() => client.connections());
   const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays });
   let synced = false;
   const server = await startHttpServer(o.host, o.port, metrics.registry, { ready: () => synced || !elector?.leading });

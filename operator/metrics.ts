@@ -9,9 +9,13 @@ export interface OperatorMetrics {
   readonly peers: Gauge<"namespace" | "config" | "state">;
   readonly writes: Counter<"kind" | "operation">;
   readonly leader: Gauge;
+  readonly connections: Gauge<"pool">;
 }
 
-export function createOperatorMetrics(): OperatorMetrics {
+/** Open connections to the API server, by pool (requests, watches), as the REST client counts them. */
+export type ConnectionCounts = () => { readonly requests: number; readonly watches: number };
+
+export function createOperatorMetrics(connections: ConnectionCounts = () => ({ requests: 0, watches: 0 })): OperatorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -28,5 +32,16 @@ export function createOperatorMetrics(): OperatorMetrics {
     peers: new Gauge({ name: "federation_operator_peers", help: "FederationPeers by state.", labelNames: ["namespace", "config", "state"], registers }),
     writes: new Counter({ name: "federation_operator_writes_total", help: "Writes to the API server by kind and operation.", labelNames: ["kind", "operation"], registers }),
     leader: new Gauge({ name: "federation_operator_leader", help: "1 while this replica holds the leader Lease.", registers }),
+    connections: new Gauge({
+      name: "federation_operator_apiserver_connections",
+      help: "Open connections to the API server by pool: requests (at most 16) and watches (one per watched kind and namespace).",
+      labelNames: ["pool"],
+      registers,
+      collect() {
+        const now = connections();
+        this.set({ pool: "requests" }, now.requests);
+        this.set({ pool: "watches" }, now.watches);
+      },
+    }),
   };
 }
