@@ -23,15 +23,15 @@ import { APPLIED_HASH_ANNOTATION, CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL 
 import { serviceNameHolder, type ServiceClaim } from "./desired/service-name.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
 import { ownCertificateSecretName } from "./desired/workload.ts";
+import type { CachedConfig, CachedDeployment, CachedPeer } from "./kube/cached.ts";
 import { ReferencedObjects, type Reference } from "./kube/referenced-objects.ts";
 import { RESOURCES, resourceOf, type KindName } from "./kube/resources.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { ORPHANS, OWNED_KINDS, WATCHES, type WatchRule } from "./watches.ts";
 
 /** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object and the live Services. */
-function serviceClaim(object: KubeObject | FederationConfig, cache: NamespaceCache): ServiceClaim {
-  const spec = (object as { spec?: { federator?: { serviceName?: unknown } } }).spec;
-  const wanted = spec?.federator?.serviceName;
+function serviceClaim(object: CachedConfig | FederationConfig, cache: NamespaceCache): ServiceClaim {
+  const wanted = object.spec?.federator?.serviceName;
   const serviceName = typeof wanted === "string" ? wanted : "federator";
   const live = cache.informers.get("Service")?.get(serviceName);
   return {
@@ -55,10 +55,12 @@ export interface ControllerOptions {
   readonly now?: () => Date;
 }
 
-/** One namespace's caches: an informer per row of WATCHES, and the referenced objects. */
+/** One namespace's caches: an informer per row of WATCHES (the inputs' typed), and the referenced objects. */
 interface NamespaceCache {
   readonly namespace: string;
   readonly informers: ReadonlyMap<KindName, Informer>;
+  readonly configs: Informer<CachedConfig>;
+  readonly peers: Informer<CachedPeer>;
   readonly referenced: ReferencedObjects;
 }
 
@@ -159,9 +161,13 @@ export class Controller {
             for (const config of rule.keys({ namespace, name, object, previous }, configs)) this.#queue.add(`${namespace}/${config}`);
           },
         });
+      const informers = new Map(WATCHES.map((rule) => [rule.kind, informer(rule)]));
       this.#namespaces.set(namespace, {
         namespace,
-        informers: new Map(WATCHES.map((rule) => [rule.kind, informer(rule)])),
+        informers,
+        // The two inputs as reconcile reads them (operator/kube/cached.ts); their rows trim them to that.
+        configs: informers.get("FederationConfig") as Informer<CachedConfig>,
+        peers: informers.get("FederationPeer") as Informer<CachedPeer>,
         referenced: new ReferencedObjects(this.#o.client, namespace, this.#o.log, () => this.#enqueueNamespace(namespace)),
       });
     }
@@ -195,7 +201,7 @@ export class Controller {
   #enqueueNamespace(namespace: string): void {
     const cache = this.#namespaces.get(namespace);
     if (cache === undefined) return;
-    for (const config of informerOf(cache, "FederationConfig").list()) this.#queue.add(`${namespace}/${config.metadata.name}`);
+    for (const config of cache.configs.list()) this.#queue.add(`${namespace}/${config.metadata.name}`);
     this.#queue.add(`${namespace}/${ORPHANS}`);
   }
 
@@ -207,7 +213,7 @@ export class Controller {
     // a half-empty cache would, e.g., mint a new selfSigned CA although its Secret exists.
     await Promise.all(allInformers(cache).map((i) => i.waitForSync()));
     if (name === ORPHANS) return this.#reconcileOrphans(cache);
-    const live = informerOf(cache, "FederationConfig").get(name);
+    const live = cache.configs.get(name);
     if (live === undefined) {
       cache.referenced.forget(name);
       this.#wroteAt.delete(key);
@@ -222,19 +228,18 @@ export class Controller {
 
   /** Peers that no config takes: tell their owners why. */
   async #reconcileOrphans(cache: NamespaceCache): Promise<ReconcileResult> {
-    const configs = informerOf(cache, "FederationConfig").list().map((c) => c.metadata.name);
-    for (const peer of informerOf(cache, "FederationPeer").list()) {
-      const spec = (peer["spec"] ?? {}) as { federationConfig?: string };
-      const assignment = assignPeer({ name: peer.metadata.name, federationConfig: spec.federationConfig }, configs);
+    const configs = cache.configs.list().map((c) => c.metadata.name);
+    for (const peer of cache.peers.list()) {
+      const assignment = assignPeer({ name: peer.metadata.name, federationConfig: peer.spec?.federationConfig }, configs);
       if (assignment.config !== undefined) continue;
       await this.#writePeerStatus(peer, { conditions: this.#conditions(peer, [assignment.reason]), message: assignment.reason.message });
     }
     return {};
   }
 
-  #conditions(object: KubeObject, next: readonly ConditionInput[]) {
-    const previous = (object["status"] as { conditions?: FederationPeerStatus["conditions"] } | undefined)?.conditions;
-    return mergeConditions(previous, next, object.metadata["generation"] as number | undefined, this.#now());
+  #conditions(object: CachedPeer | CachedConfig, next: readonly ConditionInput[]) {
+    const generation = object.metadata["generation"];
+    return mergeConditions(object.status?.conditions, next, typeof generation === "number" ? generation : undefined, this.#now());
   }
 
   /**
@@ -272,12 +277,11 @@ export class Controller {
     const parsed = parseWith(FederationConfig, live);
     if (!parsed.ok) return { ok: false, message: `${describeProblems(parsed.problems)}; fix the FederationConfig` };
     const config = parsed.value;
-    const configNames = informerOf(cache, "FederationConfig").list().map((c) => c.metadata.name);
+    const configNames = cache.configs.list().map((c) => c.metadata.name);
     const peers: FederationPeer[] = [];
     const invalidPeers: { object: KubeObject; message: string }[] = [];
-    for (const object of informerOf(cache, "FederationPeer").list()) {
-      const spec = (object["spec"] ?? {}) as { federationConfig?: string };
-      if (assignPeer({ name: object.metadata.name, federationConfig: spec.federationConfig }, configNames).config !== config.metadata.name) continue;
+    for (const object of cache.peers.list()) {
+      if (assignPeer({ name: object.metadata.name, federationConfig: object.spec?.federationConfig }, configNames).config !== config.metadata.name) continue;
       const peer = parseWith(FederationPeer, object);
       if (peer.ok) peers.push(peer.value);
       else invalidPeers.push({ object, message: `${describeProblems(peer.problems)}; fix the FederationPeer` });
@@ -293,7 +297,7 @@ export class Controller {
       ...(config.spec.certificate.certManager ? { certManager: await this.#certManagerView(cache.namespace) } : {}),
     });
     const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
-    const claims = informerOf(cache, "FederationConfig").list().map((c) => serviceClaim(c, cache));
+    const claims = cache.configs.list().map((c) => serviceClaim(c, cache));
     const serviceNameHeldBy = serviceNameHolder(serviceClaim(config, cache), claims);
     return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy };
   }
@@ -305,7 +309,7 @@ export class Controller {
     const result = await syncBrig(config, peersForBrig(state.verdicts));
     if (result.writes > 0) this.#o.log.info({ config: config.metadata.name, writes: result.writes }, "brig updated");
     for (const event of result.events) {
-      const object = event.peer === undefined ? live : informerOf(cache, "FederationPeer").get(event.peer);
+      const object = event.peer === undefined ? live : cache.peers.get(event.peer);
       if (object !== undefined) await this.#events.record(object, event.type, event.reason, event.message);
     }
     const retryAfterMs = this.#brigBackoff.next(key, result.retry);
@@ -383,7 +387,7 @@ export class Controller {
 
   /** Writes every status: peers that cannot be parsed, the config's peers, and the config with what act() found. */
   async #report(cache: NamespaceCache, live: KubeObject, observed: Extract<Observation, { ok: true }>, state: DesiredState, failures: readonly ApplyFailure[]): Promise<void> {
-    const peers = informerOf(cache, "FederationPeer");
+    const peers = cache.peers;
     // Peers' statuses are independent: write them a few at a time, not one round trip after another.
     const pending: { object: KubeObject; status: FederationPeerStatus }[] = [
       ...observed.invalidPeers.map(({ object, message }) => ({
@@ -408,16 +412,16 @@ export class Controller {
     if (problems.length > 0) throw problems[0];
   }
 
-  async #writePeerStatus(object: KubeObject, status: FederationPeerStatus): Promise<void> {
+  async #writePeerStatus(object: CachedPeer, status: FederationPeerStatus): Promise<void> {
     await this.#writeStatus(object, status, status.conditions ?? []);
   }
 
-  async #writeConfigStatus(object: KubeObject, status: FederationConfigStatus): Promise<void> {
+  async #writeConfigStatus(object: CachedConfig, status: FederationConfigStatus): Promise<void> {
     await this.#writeStatus(object, status, status.conditions ?? []);
   }
 
-  async #writeStatus(object: KubeObject, status: object, conditions: NonNullable<FederationPeerStatus["conditions"]>): Promise<void> {
-    const previous = (object["status"] as { conditions?: FederationPeerStatus["conditions"] } | undefined)?.conditions;
+  async #writeStatus(object: CachedPeer | CachedConfig, status: object, conditions: NonNullable<FederationPeerStatus["conditions"]>): Promise<void> {
+    const previous = object.status?.conditions;
     if ((await this.#apply.applyStatus(object, status)) === "unchanged") return;
     this.#o.metrics.writes.inc({ kind: object.kind, operation: "status" });
     for (const change of transitions(previous, conditions)) {
@@ -451,9 +455,7 @@ function withApplyFailures(status: FederationConfigStatus, config: FederationCon
   return { ...status, conditions: mergeConditions(config.status?.conditions, conditions, config.metadata.generation, now) };
 }
 
-function rolloutOf(deployment: KubeObject | undefined): FederatorRollout | undefined {
+function rolloutOf(deployment: CachedDeployment | undefined): FederatorRollout | undefined {
   if (deployment === undefined) return undefined;
-  const spec = deployment["spec"] as { replicas?: number } | undefined;
-  const status = deployment["status"] as { availableReplicas?: number } | undefined;
-  return { replicas: spec?.replicas ?? 1, availableReplicas: status?.availableReplicas ?? 0 };
+  return { replicas: deployment.spec?.replicas ?? 1, availableReplicas: deployment.status?.availableReplicas ?? 0 };
 }

@@ -8,7 +8,7 @@ import type { KubeObject } from "./objects.ts";
 import { resourcePath, type Resource } from "./resources.ts";
 import { KubeApiError, type RestClient, type WatchEvent } from "./rest.ts";
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly resource: Resource;
   readonly namespace: string;
   readonly labelSelector?: string;
@@ -21,9 +21,9 @@ export interface InformerOptions {
   /** Only metadata (the API server's PartialObjectMetadata), for objects whose content is read on demand. */
   readonly metadataOnly?: boolean;
   /** Applied to every object before it is cached, e.g. withoutManagedFields. */
-  readonly transform?: (object: KubeObject) => KubeObject;
+  readonly transform?: (object: KubeObject) => T;
   /** Called with the object's name after every change the cache saw (including deletion), and what the cache held before. */
-  readonly onChange: (name: string, object: KubeObject | undefined, previous: KubeObject | undefined) => void;
+  readonly onChange: (name: string, object: T | undefined, previous: T | undefined) => void;
   readonly log: Logger;
 }
 
@@ -45,10 +45,14 @@ export function withoutManagedFields(object: KubeObject): KubeObject {
 
 const backoff = (attempt: number) => Math.min(30_000, 250 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
 
-export class Informer {
+/**
+ * `T` is the shape its user reads (e.g. a FederationPeer with its spec and status typed): the
+ * informer is the one place where what the API server sent is taken to be of that shape.
+ */
+export class Informer<T extends KubeObject = KubeObject> {
   readonly #client: RestClient;
-  readonly #options: InformerOptions;
-  readonly #cache = new Map<string, KubeObject>();
+  readonly #options: InformerOptions<T>;
+  readonly #cache = new Map<string, T>();
   readonly #abort = new AbortController();
   #resourceVersion = "";
   #synced = false;
@@ -58,7 +62,7 @@ export class Informer {
   /** How many watch requests it made (a watch ended by the server, or failed, is followed by another). */
   watches = 0;
 
-  constructor(client: RestClient, options: InformerOptions) {
+  constructor(client: RestClient, options: InformerOptions<T>) {
     this.#client = client;
     this.#options = options;
   }
@@ -67,11 +71,11 @@ export class Informer {
     return this.#synced;
   }
 
-  get(name: string): KubeObject | undefined {
+  get(name: string): T | undefined {
     return this.#cache.get(name);
   }
 
-  list(): KubeObject[] {
+  list(): T[] {
     return [...this.#cache.values()];
   }
 
@@ -121,7 +125,7 @@ export class Informer {
   }
 
   /** The named object, or nothing; a watch from no version then starts with what exists. */
-  async #getNamed(name: string, seen: Map<string, KubeObject>): Promise<string> {
+  async #getNamed(name: string, seen: Map<string, T>): Promise<string> {
     try {
       const { body } = await this.#client.request("GET", resourcePath(this.#options.resource, this.#options.namespace, name), { signal: this.#abort.signal });
       const object = body as KubeObject;
@@ -135,7 +139,7 @@ export class Informer {
 
   async #list(): Promise<void> {
     const path = resourcePath(this.#options.resource, this.#options.namespace);
-    const seen = new Map<string, KubeObject>();
+    const seen = new Map<string, T>();
     let token: string | undefined;
     let resourceVersion = "";
     if (this.#options.name !== undefined) resourceVersion = await this.#getNamed(this.#options.name, seen);
@@ -210,8 +214,8 @@ export class Informer {
     }
   }
 
-  #stored(object: KubeObject): KubeObject {
-    return this.#options.transform === undefined ? object : this.#options.transform(object);
+  #stored(object: KubeObject): T {
+    return this.#options.transform === undefined ? (object as T) : this.#options.transform(object);
   }
 
   #markSynced(): void {
