@@ -267,8 +267,8 @@ export class Controller {
     const brig = await this.#syncBrig(cache, live, config, state);
     await this.#report(cache, live, observed, brig.state, failures);
     // Outputs the API server refused for a reason that may pass (not the Ingress's content) are retried with backoff.
-    const retry = failures.find((f) => describeApplyFailure(f).reason === "OutputNotApplied");
-    if (retry !== undefined) throw new Error(describeApplyFailure(retry).message);
+    const retry = failures.map(describeApplyFailure).find((d) => d.reason === "OutputNotApplied");
+    if (retry !== undefined) throw new Error(retry.message);
     return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, brig.retryAfterMs ?? Infinity, 60 * 60_000) };
   }
 
