@@ -9,7 +9,7 @@ import { federationIngress } from "./ingress.ts";
 import { CA_BUNDLE_KEY, FEDERATOR_CONFIG_KEY, managedLabels, outputNames } from "./names.ts";
 import { federatorNetworkPolicy } from "./network-policy.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { evaluatePeers, type PeerVerdict } from "./peers.ts";
+import { evaluatePeers, secretUnusable, type PeerVerdict } from "./peers.ts";
 import { lookup, type ReferencedData } from "./referenced.ts";
 import { federatorDeployment, federatorIdentity, federatorServices } from "./workload.ts";
 
@@ -81,9 +81,11 @@ function extraCAs(config: FederationConfig, referenced: ReferencedData, now: Dat
   if (extra === undefined) return { certificates: [] };
   const found = extra.secretRef ? lookup(referenced, "Secret", extra.secretRef) : extra.configMapRef ? lookup(referenced, "ConfigMap", extra.configMapRef) : undefined;
   if (found === undefined) return { certificates: [] };
-  if (!found.ok) return { certificates: [], problem: `trust.extraCABundle: ${found.message}` };
+  // As for peers (peers.ts secretUnusable): the status is no oracle for Secrets its readers cannot read.
+  const secretProblem = extra.secretRef ? `trust.extraCABundle: ${secretUnusable(`Secret ${extra.secretRef.name} (key ${extra.secretRef.key})`).message}` : undefined;
+  if (!found.ok) return { certificates: [], problem: secretProblem ?? `trust.extraCABundle: ${found.message}` };
   const parsed = parseCertificateBundleCached(found.value);
-  if (!parsed.ok) return { certificates: [], problem: `trust.extraCABundle: ${parsed.problem.message}` };
+  if (!parsed.ok) return { certificates: [], problem: secretProblem ?? `trust.extraCABundle: ${parsed.problem.message}` };
   const valid = parsed.certificates.filter((c) => validityAt(c, now) === "Valid");
   return { certificates: valid };
 }

@@ -37,13 +37,31 @@ interface CAEvaluation {
   readonly usable: boolean;
 }
 
-function caSource(peer: FederationPeer, referenced: ReferencedData) {
+type CASource =
+  | { readonly ok: true; readonly value: string; readonly where: string; readonly secret?: string }
+  | { readonly ok: false; readonly reason: "NotFound" | "KeyMissing"; readonly message: string; readonly where: string; readonly secret?: string };
+
+function caSource(peer: FederationPeer, referenced: ReferencedData): CASource | undefined {
   const bundle = peer.spec.caBundle;
   if (bundle === undefined) return undefined;
   if (bundle.pem !== undefined) return { ok: true as const, value: bundle.pem, where: "caBundle.pem" };
-  if (bundle.secretRef !== undefined) return { ...lookup(referenced, "Secret", bundle.secretRef), where: `Secret ${bundle.secretRef.name}` };
+  if (bundle.secretRef !== undefined) {
+    const secret = `Secret ${bundle.secretRef.name} (key ${bundle.secretRef.key})`;
+    return { ...lookup(referenced, "Secret", bundle.secretRef), where: `Secret ${bundle.secretRef.name}`, secret };
+  }
   if (bundle.configMapRef !== undefined) return { ...lookup(referenced, "ConfigMap", bundle.configMapRef), where: `ConfigMap ${bundle.configMapRef.name}` };
   return undefined;
+}
+
+/**
+ * Whoever may edit a FederationPeer may not be allowed to read Secrets: a status that said whether
+ * a Secret exists, has a key, or holds a private key would let them probe every Secret of the
+ * namespace. So a Secret that cannot be used gets one message for every reason; whoever may read
+ * the Secret finds out which. ConfigMaps, readable anyway, get precise messages.
+ */
+export function secretUnusable(secret: string): ConditionInput {
+  const message = `${secret} is not usable: it does not exist, has no such key, or holds no valid PEM CA certificate; whoever may read it can check it with kubectl get secret, then fix it or spec.caBundle`;
+  return cond("CAValid", "False", "CABundleUnusable", message);
 }
 
 function describeInvalid(cert: ParsedCertificate, now: Date): string | undefined {
@@ -60,14 +78,15 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
     const message = "no caBundle: the remote is trusted only through trust.extraCABundle or the system CA store";
     return { condition: cond("CAValid", "True", "NoCABundle", message), all: [], trusted: [], usable: true };
   }
+  const unusable = (condition: ConditionInput): CAEvaluation => ({ condition, all: [], trusted: [], usable: false });
   if (!source.ok) {
-    const message = `${source.message}; create it or fix spec.caBundle`;
-    return { condition: cond("CAValid", "False", source.reason === "NotFound" ? "CABundleNotFound" : "CABundleKeyMissing", message), all: [], trusted: [], usable: false };
+    if (source.secret !== undefined) return unusable(secretUnusable(source.secret));
+    return unusable(cond("CAValid", "False", source.reason === "NotFound" ? "CABundleNotFound" : "CABundleKeyMissing", `${source.message}; create it or fix spec.caBundle`));
   }
   const parsed = parseCertificateBundleCached(source.value);
   if (!parsed.ok) {
-    const message = `${source.where}: ${parsed.problem.message}; provide PEM-encoded CA certificates`;
-    return { condition: cond("CAValid", "False", "InvalidPEM", message), all: [], trusted: [], usable: false };
+    if (source.secret !== undefined) return unusable(secretUnusable(source.secret));
+    return unusable(cond("CAValid", "False", "InvalidPEM", `${source.where}: ${parsed.problem.message}; provide PEM-encoded CA certificates`));
   }
   const checked = parsed.certificates.map((certificate) => ({ certificate, problem: describeInvalid(certificate, context.now) }));
   const problems = checked.flatMap((c) => (c.problem === undefined ? [] : [c.problem]));
@@ -76,9 +95,13 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
     const message = `${trusted.length} CA certificate(s) trusted`;
     return { condition: cond("CAValid", "True", "Valid", message), all: parsed.certificates, trusted, usable: true };
   }
-  const reason = problems.some((p) => p.includes("expired")) ? "ExpiredCA" : "InvalidCA";
+  // What a Secret holds besides trusted CAs is not for the peer's status either.
+  if (source.secret !== undefined && trusted.length === 0) return unusable(secretUnusable(source.secret));
+  const all = source.secret !== undefined ? trusted : parsed.certificates;
+  const described = source.secret !== undefined ? [`${problems.length} certificate(s) of ${source.secret} are expired, not yet valid or not CAs`] : problems;
+  const reason = source.secret !== undefined ? "InvalidCA" : problems.some((p) => p.includes("expired")) ? "ExpiredCA" : "InvalidCA";
   const left = trusted.length === 0 ? "no valid CA certificate is left, so the peer is not trusted" : `${trusted.length} valid CA certificate(s) still trusted`;
-  return { condition: cond("CAValid", "False", reason, `${problems.join("; ")}; ${left}`), all: parsed.certificates, trusted, usable: trusted.length > 0 };
+  return { condition: cond("CAValid", "False", reason, `${described.join("; ")}; ${left}`), all, trusted, usable: trusted.length > 0 };
 }
 
 function expiringSoon(trusted: readonly ParsedCertificate[], context: PeerEvaluationContext): ConditionInput {
