@@ -142,6 +142,29 @@ const ports = z
   })
   .meta({ description: "Ports of the federator; changing them rolls the Deployment." });
 
+/** Pod labels of wire-server's charts (charts/wire-server/templates/<component>/deployment.yaml): `app: <component>`. */
+export const WIRE_COMPONENT_LABELS = ["brig", "galley", "cargohold", "background-worker"].map((app) => ({ matchLabels: { app } }));
+
+const internalClients = z
+  .array(
+    z
+      .strictObject({
+        matchLabels: z
+          .record(z.string().min(1).max(316), z.string().max(63))
+          .refine((labels) => Object.keys(labels).length > 0, { error: "must name at least one label: an empty selector would admit every pod" })
+          .meta({ description: "Labels a pod of this namespace must carry." }),
+      })
+      .meta({ description: "A pod selector in this namespace." }),
+  )
+  .min(1)
+  .max(32)
+  .default(WIRE_COMPONENT_LABELS)
+  .meta({
+    description:
+      "Pods of this namespace the NetworkPolicy lets reach the federator's internal port, which sends requests to other backends as this backend. Default: brig, galley, cargohold and background-worker by the labels of wire-server's charts (app: <component>).",
+    "x-kubernetes-validations": [{ rule: "self.all(c, size(c.matchLabels) > 0)", message: "each internal client must name at least one label" }],
+  });
+
 const timeouts = z
   .strictObject({
     connectSeconds: z.number().int().min(1).max(300).default(5).meta({ description: "Timeout for connecting to a remote or a local component." }),
@@ -168,6 +191,7 @@ const federator = z
           "Name of the federator's ClusterIP Service. wire-server's charts point brig, galley and cargohold at federator:8080, so keep the default unless the namespace has more than one FederationConfig; a name another FederationConfig of the namespace already uses is refused (condition ServiceReady).",
       }),
     resources: resources.optional(),
+    internalClients: internalClients,
     ports: ports.prefault({}),
     services: services.prefault({}),
     dns: z

@@ -1,5 +1,8 @@
-// Only the ingress controller may reach the federator's external port, and only pods of the
-// backend's own namespace (brig, galley, cargohold) its internal port.
+// Only the ingress controller may reach the federator's external port, and only the Wire
+// components of the backend's own namespace (spec.federator.internalClients: brig, galley,
+// cargohold, background-worker by default) its internal port. The internal port is the trust
+// boundary: whatever reaches it sends requests to other backends as this backend, with its
+// certificate.
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { federatorSelector, outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
@@ -24,7 +27,7 @@ export function federatorNetworkPolicy(config: FederationConfig, meta: (name: st
       podSelector: { matchLabels: federatorSelector(config.metadata.name) },
       policyTypes: ["Ingress"],
       ingress: [
-        { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: ports.internal }] },
+        { from: config.spec.federator.internalClients.map((podSelector) => ({ podSelector })), ports: [{ protocol: "TCP", port: ports.internal }] },
         { ...external, ports: [{ protocol: "TCP", port: ports.external }] },
       ],
     },

@@ -53,3 +53,22 @@ describe("a FederationPeer editor who cannot read Secrets", () => {
     expect(state.peerStatuses.get("c")!.conditions).toContainEqual(expect.objectContaining({ reason: "CABundleKeyMissing", message: expect.stringMatching(/ConfigMap c-ca has no key ca.crt \(it has: other\)/) }));
   });
 });
+
+// Pod labels of wire-server's charts (charts/wire-server/templates/{brig,galley,cargohold,
+// background-worker}/deployment.yaml, wire-server df05bcaa): `app: <component>`.
+describe("the federator's internal port", () => {
+  type Rule = { from?: unknown[]; ports: { port: number }[] };
+  const internalRule = (c = config()) => {
+    const policy = find(desired(input({ config: c })).objects, "NetworkPolicy", "wire-federator")!;
+    return (policy["spec"] as { ingress: Rule[] }).ingress.find((r) => r.ports.some((p) => p.port === c.spec.federator.ports.internal))!;
+  };
+
+  it("cannot be reached by a pod of the namespace that is not a Wire component", () => {
+    expect(internalRule().from).toEqual(["brig", "galley", "cargohold", "background-worker"].map((app) => ({ podSelector: { matchLabels: { app } } })));
+  });
+
+  it("admits the pods a FederationConfig names instead", () => {
+    const c = config({ federator: { internalClients: [{ matchLabels: { "app.kubernetes.io/name": "brig" } }] } });
+    expect(internalRule(c).from).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "brig" } } }]);
+  });
+});
