@@ -6,6 +6,7 @@ import { describeProblems, parseWith } from "../lib/api/validation.ts";
 import { createApplier, type Applier } from "../lib/kube/apply.ts";
 import { createEventRecorder, type EventRecorder } from "../lib/kube/events.ts";
 import { Informer } from "../lib/kube/informer.ts";
+import { getObject } from "../lib/kube/get-object.ts";
 import { objectKey, type KubeObject } from "../lib/kube/objects.ts";
 import { WorkQueue, type QueueOptions, type ReconcileResult } from "../lib/kube/queue.ts";
 import { KubeApiError, type RestClient } from "../lib/kube/rest.ts";
@@ -20,6 +21,8 @@ import type { CertificateManager, EnsuredCertificate } from "./certificates/own-
 import { mergeConditions, transitions, type ConditionInput } from "./desired/conditions.ts";
 import { desired, type DesiredState, type FederatorRollout } from "./desired/desired.ts";
 import { APPLIED_HASH_ANNOTATION, CONFIG_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from "./desired/names.ts";
+import { admitSpec, DEFAULT_POLICY, type OperatorPolicy, type Refusal } from "./desired/admission.ts";
+import { heldOutputs, ownedBy } from "./desired/ownership.ts";
 import { serviceNameHolder, type ServiceClaim } from "./desired/service-name.ts";
 import type { ReferencedData } from "./desired/referenced.ts";
 import { ownCertificateSecretName } from "./desired/workload.ts";
@@ -53,6 +56,8 @@ export interface ControllerOptions {
   /** Periodic full resync of every config (level-triggered safety net). */
   readonly resyncMs?: number;
   readonly now?: () => Date;
+  /** What FederationConfigs may choose (operator flags); default: DEFAULT_POLICY. */
+  readonly policy?: OperatorPolicy;
 }
 
 /** One namespace's caches: an informer per row of WATCHES (the inputs' typed), and the referenced objects. */
@@ -83,7 +88,9 @@ type Observation =
   | { readonly ok: false; readonly message: string }
   | {
       readonly ok: true;
+      /** As admitted (admission.ts): what the operator acts on. */
       readonly config: FederationConfig;
+      readonly refusals: readonly Refusal[];
       readonly peers: readonly FederationPeer[];
       readonly invalidPeers: readonly { readonly object: KubeObject; readonly message: string }[];
       readonly referenced: ReferencedData;
@@ -94,6 +101,19 @@ type Observation =
       readonly serviceNameHeldBy: string | undefined;
     };
 
+/** An object with an output's name exists and is not this FederationConfig's: it is left as it is. */
+export class OutputNotOurs extends Error {
+  constructor(object: KubeObject, config: string) {
+    super(
+      `${objectKey(object)} already exists and is not FederationConfig ${config}'s (it has no ownerReference to it): the operator neither changes nor deletes it, and leaves alone what would use it; delete or rename it (or rename the FederationConfig), and the operator creates its own within a minute`,
+    );
+    this.name = "OutputNotOurs";
+  }
+}
+
+/** How often refused outputs are looked at again: their owners' changes queue no reconcile. */
+const FOREIGN_RECHECK_MS = 60_000;
+
 /** An output the API server refused, as act() found it. */
 export interface ApplyFailure {
   readonly object: KubeObject;
@@ -103,6 +123,7 @@ export interface ApplyFailure {
 /** How a refused output shows in the FederationConfig's status. */
 export function describeApplyFailure(failure: ApplyFailure): { readonly reason: string; readonly message: string } {
   const { object, error } = failure;
+  if (error instanceof OutputNotOurs) return { reason: "OutputNotOurs", message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   const refused = error instanceof KubeApiError && error.status < 500;
   if (object.kind === "Ingress" && refused && /snippet/i.test(message)) {
@@ -125,6 +146,8 @@ export class Controller {
   readonly #brigBackoff = new BrigBackoff();
   /** When each config's outputs last changed through us (performance.now()). */
   readonly #wroteAt = new Map<string, number>();
+  /** Outputs each config was last refused, so that each refusal is one Event. */
+  readonly #refused = new Map<string, ReadonlySet<string>>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -262,21 +285,53 @@ export class Controller {
     // reconcile of a burst is never superseded, so it always writes.
     const key = `${cache.namespace}/${config.metadata.name}`;
     if (superseded() && performance.now() - (this.#wroteAt.get(key) ?? -Infinity) < BURST_WRITE_INTERVAL_MS) return {};
-    const failures = await this.#act(cache, config, state);
+    const foreign = await this.#foreign(cache, config, state.objects);
+    const held = new Set([...state.held, ...heldOutputs(state.objects, foreign)]);
+    const failures = [...(await this.#act(cache, config, state, held)), ...state.objects.filter((o) => foreign.has(objectKey(o))).map((object) => ({ object, error: new OutputNotOurs(object, config.metadata.name) }))];
+    await this.#recordRefusals(live, key, foreign);
     if (superseded()) return {};
     const brig = await this.#syncBrig(cache, live, config, state);
     await this.#report(cache, live, observed, brig.state, failures);
     // Outputs the API server refused for a reason that may pass (not the Ingress's content) are retried with backoff.
     const retry = failures.map(describeApplyFailure).find((d) => d.reason === "OutputNotApplied");
     if (retry !== undefined) throw new Error(retry.message);
-    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, brig.retryAfterMs ?? Infinity, 60 * 60_000) };
+    const recheck = foreign.size > 0 ? FOREIGN_RECHECK_MS : Infinity;
+    return { requeueAfterMs: Math.min(certificate.requeueAfterMs ?? Infinity, brig.retryAfterMs ?? Infinity, recheck, 60 * 60_000) };
+  }
+
+  /**
+   * Outputs whose name is taken by an object that is not this config's. The caches hold only
+   * objects with our label, so a name they lack is looked up: server-side apply would take over
+   * whatever has it.
+   */
+  async #foreign(cache: NamespaceCache, config: FederationConfig, objects: readonly KubeObject[]): Promise<Set<string>> {
+    const owner = { name: config.metadata.name, uid: config.metadata.uid };
+    const found = await Promise.all(
+      objects.map(async (object) => {
+        const live = this.#live(cache, object.kind, object.metadata.name) ?? (await getObject(this.#o.client, resourceOf(object.kind), cache.namespace, object.metadata.name));
+        return live === undefined || ownedBy(live, owner) ? [] : [objectKey(object)];
+      }),
+    );
+    return new Set(found.flat());
+  }
+
+  /** One Warning Event per output when it is first refused (the condition stays while it is). */
+  async #recordRefusals(live: KubeObject, key: string, foreign: ReadonlySet<string>): Promise<void> {
+    const before = this.#refused.get(key) ?? new Set<string>();
+    for (const output of foreign) {
+      if (before.has(output)) continue;
+      const [kind = "", name = ""] = output.split("/");
+      await this.#events.record(live, "Warning", "OutputNotOurs", new OutputNotOurs({ apiVersion: "v1", kind, metadata: { name } }, live.metadata.name).message);
+    }
+    if (foreign.size === 0) this.#refused.delete(key);
+    else this.#refused.set(key, new Set(foreign));
   }
 
   /** Reads everything one config's reconcile decides on, from the caches (and referenced objects' data). */
   async #observe(cache: NamespaceCache, live: KubeObject): Promise<Observation> {
     const parsed = parseWith(FederationConfig, live);
     if (!parsed.ok) return { ok: false, message: `${describeProblems(parsed.problems)}; fix the FederationConfig` };
-    const config = parsed.value;
+    const { config, refusals } = admitSpec(parsed.value, this.#o.policy ?? DEFAULT_POLICY);
     const configNames = cache.configs.list().map((c) => c.metadata.name);
     const peers: FederationPeer[] = [];
     const invalidPeers: { object: KubeObject; message: string }[] = [];
@@ -299,7 +354,7 @@ export class Controller {
     const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
     const claims = cache.configs.list().map((c) => serviceClaim(c, cache));
     const serviceNameHeldBy = serviceNameHolder(serviceClaim(config, cache), claims);
-    return { ok: true, config, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy };
+    return { ok: true, config, refusals, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy };
   }
 
   /** After the outputs: brig's remotes follow the peers; brig's trouble only becomes status and a retry. */
@@ -351,9 +406,10 @@ export class Controller {
   }
 
   /** Applies every desired object and prunes outputs no longer wanted; returns what the API server refused. */
-  async #act(cache: NamespaceCache, config: FederationConfig, state: DesiredState): Promise<ApplyFailure[]> {
+  async #act(cache: NamespaceCache, config: FederationConfig, state: DesiredState, held: ReadonlySet<string>): Promise<ApplyFailure[]> {
+    const written = state.objects.filter((o) => !held.has(objectKey(o)));
     const results = await Promise.allSettled(
-      state.objects.map(async (object) => {
+      written.map(async (object) => {
         if ((await this.#apply.apply(object, this.#live(cache, object.kind, object.metadata.name))) === "applied") {
           this.#wroteAt.set(`${cache.namespace}/${config.metadata.name}`, performance.now());
           this.#o.metrics.writes.inc({ kind: object.kind, operation: "apply" });
@@ -361,13 +417,15 @@ export class Controller {
         }
       }),
     );
-    const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ object: state.objects[index]!, error: result.reason as unknown }] : []));
+    const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ object: written[index]!, error: result.reason as unknown }] : []));
     await this.#pruneOutputs(cache, config, state);
     return failures;
   }
 
+  /** Deletes this config's outputs that are no longer wanted; held ones are wanted (left as they are). */
   async #pruneOutputs(cache: NamespaceCache, fc: FederationConfig, state: DesiredState): Promise<void> {
     const config = fc.metadata.name;
+    const owner = { name: config, uid: fc.metadata.uid };
     const wanted = new Set(state.objects.map(objectKey));
     // cert-manager takes over the certificate Secret a selfSigned config leaves behind: deleting it
     // would take TLS away from the Ingress until cert-manager has issued again.
@@ -378,6 +436,8 @@ export class Controller {
     for (const [kind, informer] of [...owned, certificates]) {
       for (const object of informer.list()) {
         if (object.metadata.labels?.[CONFIG_LABEL] !== config || wanted.has(objectKey({ kind, metadata: object.metadata }))) continue;
+        // A label anyone can set; only what this config owns is its to delete.
+        if (!ownedBy(object, owner)) continue;
         await this.#apply.delete({ kind, metadata: object.metadata });
         this.#o.metrics.writes.inc({ kind, operation: "delete" });
         this.#o.log.info({ config, object: `${kind}/${object.metadata.name}` }, "deleted output no longer wanted");
@@ -446,9 +506,11 @@ function withApplyFailures(status: FederationConfigStatus, config: FederationCon
   if (failures.length === 0) return status;
   const described = failures.map((f) => ({ ...describeApplyFailure(f), kind: f.object.kind }));
   const ingress = described.find((d) => d.kind === "Ingress");
+  const service = described.find((d, i) => d.kind === "Service" && failures[i]!.object.metadata.name === config.spec.federator.serviceName);
   const first = described[0]!;
   const conditions = (status.conditions ?? []).map((c) => {
     if (c.type === "IngressReady" && ingress !== undefined) return { ...c, status: "False" as const, reason: ingress.reason, message: ingress.message };
+    if (c.type === "ServiceReady" && service !== undefined) return { ...c, status: "False" as const, reason: service.reason, message: service.message };
     if (c.type === "Ready") return { ...c, status: "False" as const, reason: (ingress ?? first).reason, message: described.map((d) => d.message).join("; ") };
     return c;
   });

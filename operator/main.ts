@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log.ts";
 import { createCertificateManager } from "./certificates/own-certificate.ts";
 import { Controller } from "./controller.ts";
+import { DEFAULT_FEDERATOR_IMAGE, type OperatorPolicy } from "./desired/admission.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createRestClient, loadKubeConfig } from "../lib/kube/rest.ts";
 import { LeaderElector } from "../lib/kube/leader-election.ts";
@@ -17,7 +18,11 @@ const USAGE = `usage: node operator/main.ts [options]
   --lease-seconds N                 lease duration (default 15)
   --listen HOST:PORT                /healthz, /readyz, /metrics (default 0.0.0.0:8080)
   --identity NAME                   leader election identity (default: $POD_NAME or the host name)
-  --ca-expiry-warning-days N        a peer's CA expiring within N days sets ExpiringSoon and a Warning Event (default 30)`;
+  --ca-expiry-warning-days N        a peer's CA expiring within N days sets ExpiringSoon and a Warning Event (default 30)
+  --federator-image IMAGE           the image every federator runs (default ${DEFAULT_FEDERATOR_IMAGE})
+  --allowed-federator-images A,B    further images a FederationConfig's spec.federator.image may pick (default: none)
+  --service-targets namespace|any   spec.federator.services.* must be Services of the config's namespace (default),
+                                    or any http(s) URL (tests, demos: the operator then calls whatever brig URL a config names)`;
 
 function options() {
   const { values } = parseArgs({
@@ -30,6 +35,9 @@ function options() {
       listen: { type: "string", default: "0.0.0.0:8080" },
       identity: { type: "string" },
       "ca-expiry-warning-days": { type: "string", default: "30" },
+      "federator-image": { type: "string", default: DEFAULT_FEDERATOR_IMAGE },
+      "allowed-federator-images": { type: "string", default: "" },
+      "service-targets": { type: "string", default: "namespace" },
       help: { type: "boolean" },
     },
   });
@@ -41,6 +49,13 @@ function options() {
   if (namespaces.length === 0) throw new Error(`no namespace to watch: pass --namespaces or set POD_NAMESPACE\n${USAGE}`);
   const expiryWarningDays = Number(values["ca-expiry-warning-days"]);
   if (!Number.isFinite(expiryWarningDays) || expiryWarningDays < 0) throw new Error(`--ca-expiry-warning-days must be a number of days >= 0 (got ${values["ca-expiry-warning-days"]})\n${USAGE}`);
+  const serviceTargets = values["service-targets"];
+  if (serviceTargets !== "namespace" && serviceTargets !== "any") throw new Error(`--service-targets must be namespace or any (got ${serviceTargets})\n${USAGE}`);
+  const policy: OperatorPolicy = {
+    federatorImage: values["federator-image"],
+    allowedFederatorImages: values["allowed-federator-images"].split(",").map((i) => i.trim()).filter(Boolean),
+    serviceTargets: serviceTargets === "any" ? "Any" : "Namespace",
+  };
   const [host = "0.0.0.0", port = "8080"] = values.listen.split(/:(?=[0-9]+$)/);
   return {
     kubeconfig: values.kubeconfig ?? process.env["KUBECONFIG"],
@@ -52,6 +67,7 @@ function options() {
     port: Number(port),
     identity: values.identity ?? process.env["POD_NAME"] ?? `${hostname()}-${process.pid}`,
     expiryWarningDays,
+    policy,
   };
 }
 
@@ -63,7 +79,7 @@ async function main(): Promise<void> {
   // The Lease has a connection of its own: a renewal must never wait behind a reconcile's requests.
   const leaseClient = await createRestClient(connection);
   const metrics = createOperatorMetrics(() => client.connections());
-  const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays });
+  const controller = new Controller({ client, namespaces: o.namespaces, log, metrics, certificates: createCertificateManager(), expiryWarningDays: o.expiryWarningDays, policy: o.policy });
   let synced = false;
   const server = await startHttpServer(o.host, o.port, metrics.registry, { ready: () => synced || !elector?.leading });
   const bound = server.address();

@@ -128,7 +128,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     stack.push(() => components.close());
 
     say(`starting the operator for ${options.domain}`);
-    const operator = launch(`operator-${options.name}`, ["operator/main.ts", "--kubeconfig", controlPlane.kubeconfigPath, "--namespaces", NAMESPACE, "--leader-elect=false", "--listen", "127.0.0.1:0"]);
+    const operator = launch(`operator-${options.name}`, ["operator/main.ts", "--kubeconfig", controlPlane.kubeconfigPath, "--namespaces", NAMESPACE, "--leader-elect=false", "--listen", "127.0.0.1:0", "--service-targets=any"]);
     stack.push(() => stopProcess(operator));
 
     const kubectl = (args: readonly string[], stdin?: string) => controlPlane.kubectl(args, stdin === undefined ? {} : { stdin });

@@ -177,8 +177,12 @@ const federator = z
     image: z
       .string()
       .min(1)
-      .default("ghcr.io/wire-federation-operator/federator:0.1.0")
-      .meta({ description: "Federator container image; changing it rolls the Deployment." }),
+      .max(512)
+      .optional()
+      .meta({
+        description:
+          "Federator container image, one of those the operator allows (its --federator-image, the default, and --allowed-federator-images); another is refused (condition SpecAllowed) and the Deployment left as it is. Changing it rolls the Deployment.",
+      }),
     replicas: z.number().int().min(0).max(100).default(2).meta({ description: "Number of federator pods." }),
     serviceName: z
       .string()

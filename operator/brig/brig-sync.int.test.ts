@@ -15,6 +15,7 @@ import { getObject } from "../../lib/kube/get-object.ts";
 import { RESOURCES, resourcePath, type KindName } from "../kube/resources.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { seedTwentyRemotes } from "../testing/brig-remotes.ts";
+import { DEFAULT_POLICY } from "../desired/admission.ts";
 import { startOperator, type OperatorUnderTest } from "../testing/operator-under-test.ts";
 import { createBrigClient } from "./client.ts";
 import { importManifests } from "./import.ts";
@@ -40,7 +41,8 @@ async function namespace(): Promise<string> {
   return name;
 }
 async function operatorFor(ns: string): Promise<OperatorUnderTest> {
-  const operator = await startOperator(kubeconfig, [ns]);
+  // The fake brig listens on 127.0.0.1, not at a Service of the namespace.
+  const operator = await startOperator(kubeconfig, [ns], { ...DEFAULT_POLICY, serviceTargets: "Any" });
   cleanups.push(() => operator.stop());
   return operator;
 }

@@ -2,14 +2,15 @@
 // Pure: same input, same output; the controller does all I/O around it.
 import { API_VERSION, type FederationConfig, type FederationConfigStatus, type FederationPeer, type FederationPeerStatus } from "../../lib/api/v1alpha1.ts";
 import { compactFingerprint, parseCertificateBundleCached, validityAt, type ParsedCertificate } from "../../lib/certs/pem.ts";
-import { buildCABundle, type CABundle } from "./ca-bundle.ts";
+import { admissionCondition, type Refusal } from "./admission.ts";
+import { budgetBundle, buildCABundle, BUNDLE_BUDGET, type BundleBudget, type CABundle, type LeftOut } from "./ca-bundle.ts";
 import { mergeConditions, type ConditionInput } from "./conditions.ts";
 import { federatorConfig, renderFederatorConfig } from "./federator-config.ts";
 import { federationIngress } from "./ingress.ts";
 import { CA_BUNDLE_KEY, FEDERATOR_CONFIG_KEY, managedLabels, outputNames } from "./names.ts";
 import { federatorNetworkPolicy } from "./network-policy.ts";
-import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { evaluatePeers, secretUnusable, type PeerVerdict } from "./peers.ts";
+import { objectKey, type KubeObject, type ObjectMeta } from "../../lib/kube/objects.ts";
+import { byAge, evaluatePeers, secretUnusable, type PeerVerdict } from "./peers.ts";
 import { lookup, type ReferencedData } from "./referenced.ts";
 import { federatorDeployment, federatorIdentity, federatorServices } from "./workload.ts";
 
@@ -41,6 +42,10 @@ export interface DesiredInput {
   readonly expiryWarningDays: number;
   /** Another FederationConfig of the namespace that holds spec.federator.serviceName (see service-name.ts). */
   readonly serviceNameHeldBy?: string | undefined;
+  /** Limits of the CA bundle (ca-bundle.ts); tests make them small. */
+  readonly bundleBudget?: BundleBudget;
+  /** What admission.ts refused of the spec; `config` is already the admitted one. */
+  readonly refusals?: readonly Refusal[];
 }
 
 export interface DesiredState {
@@ -49,6 +54,8 @@ export interface DesiredState {
   readonly peerStatuses: ReadonlyMap<string, FederationPeerStatus>;
   readonly verdicts: readonly PeerVerdict[];
   readonly caBundle: CABundle;
+  /** Outputs (Kind/name) to leave as they are this time: neither written nor pruned. */
+  readonly held: ReadonlySet<string>;
 }
 
 export const PUBLISHED_CA_SUFFIX = "-ca-public";
@@ -90,6 +97,50 @@ function extraCAs(config: FederationConfig, referenced: ReferencedData, now: Dat
   return { certificates: valid };
 }
 
+/**
+ * The federator is left as it is while its FederationConfig asks for an image the operator does
+ * not allow, and a secretRef certificate is mounted (and granted to the federator) only once it
+ * validated as a key pair for infraDomain: until then its editor could have any Secret of the
+ * namespace mounted into the federator's pods.
+ */
+function heldFederator(input: DesiredInput, objects: readonly KubeObject[]): ReadonlySet<string> {
+  const imageRefused = (input.refusals ?? []).some((r) => r.reason === "ImageNotAllowed");
+  const unvalidated = input.config.spec.certificate.secretRef !== undefined && input.certificate.ready.status !== "True";
+  const kinds = new Set([...(imageRefused || unvalidated ? ["Deployment"] : []), ...(unvalidated ? ["Role", "RoleBinding", "Ingress"] : [])]);
+  return new Set(objects.filter((o) => kinds.has(o.kind)).map(objectKey));
+}
+
+const EXTRA = "trust.extraCABundle";
+
+/** The verdicts with the peers that do not fit into the CA bundle left out (ca-bundle.ts budgetBundle). */
+function withinBudget(config: FederationConfig, verdicts: readonly PeerVerdict[], extra: ExtraCAs, budget: BundleBudget) {
+  if (config.spec.strategy === "AllowNone") return { verdicts, extra, leftOut: [] as readonly LeftOut[] };
+  const accepted = verdicts.filter((v) => v.state === "Accepted");
+  const candidates = [
+    { name: EXTRA, certificates: extra.certificates, unlimited: true },
+    ...[...accepted].sort((a, b) => byAge(a.peer, b.peer)).map((v) => ({ name: `FederationPeer ${v.peer.metadata.name}`, certificates: v.trusted })),
+  ];
+  const { leftOut } = budgetBundle(candidates, budget);
+  const why = new Map(leftOut.map((l) => [l.name, l]));
+  const extraLeftOut = why.get(EXTRA);
+  return {
+    leftOut,
+    extra: extraLeftOut === undefined ? extra : { certificates: [], problem: `${EXTRA}: ${extraLeftOut.message}` },
+    verdicts: verdicts.map((v): PeerVerdict => {
+      const out = why.get(`FederationPeer ${v.peer.metadata.name}`);
+      if (out === undefined) return v;
+      return { ...v, state: "Rejected", trusted: [], accepted: { type: "Accepted", status: "False", reason: out.reason, message: `${v.peer.spec.domain} is left out of the CA bundle: ${out.message}` } };
+    }),
+  };
+}
+
+function bundleCondition(leftOut: readonly LeftOut[], bundle: CABundle): ConditionInput {
+  if (leftOut.length === 0) return { type: "CABundleReady", status: "True", reason: "AllFit", message: `${bundle.count} CA certificate(s) in the bundle` };
+  const names = leftOut.map((l) => `${l.name} (${l.reason})`);
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
+  return { type: "CABundleReady", status: "False", reason: "SourcesLeftOut", message: `left out of the CA bundle, see their status: ${shown}` };
+}
+
 function rolloutCondition(rollout: FederatorRollout | undefined, name: string): ConditionInput {
   if (rollout === undefined) return { type: "FederatorReady", status: "Unknown", reason: "Pending", message: `Deployment ${name} has no status yet` };
   if (rollout.replicas === 0) return { type: "FederatorReady", status: "True", reason: "ScaledToZero", message: `Deployment ${name} has 0 replicas` };
@@ -119,7 +170,7 @@ function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readon
     config.spec.ingress.mode === "Passthrough"
       ? { type: "IngressReady", status: "True", reason: "Passthrough", message: `Service ${names.externalService} reaches the federator, which terminates mutual TLS itself` }
       : { type: "IngressReady", status: "True", reason: "Configured", message: `Ingress ${names.federator} serves https://${config.spec.infraDomain}/federation with mutual TLS` };
-  const parts = [{ ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator), serviceCondition(input)];
+  const parts = [admissionCondition(input.refusals ?? []), { ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator), serviceCondition(input)];
   const blocking = parts.find((c) => c.status !== "True");
   const accepted = verdicts.filter((v) => v.state === "Accepted").length;
   const ready: ConditionInput =
@@ -148,9 +199,10 @@ export function desired(input: DesiredInput): DesiredState {
   const { config, now } = input;
   const names = outputNames(config.metadata.name);
   const meta = metaFactory(config);
-  const verdicts = evaluatePeers(input.peers, { backendDomain: config.spec.backendDomain, referenced: input.referenced, now, expiryWarningDays: input.expiryWarningDays });
+  const evaluated = evaluatePeers(input.peers, { backendDomain: config.spec.backendDomain, referenced: input.referenced, now, expiryWarningDays: input.expiryWarningDays });
+  const budgeted = withinBudget(config, evaluated, extraCAs(config, input.referenced, now), input.bundleBudget ?? BUNDLE_BUDGET);
+  const { verdicts, extra } = budgeted;
   const accepted = verdicts.filter((v) => v.state === "Accepted");
-  const extra = extraCAs(config, input.referenced, now);
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
   const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) }))));
 
@@ -171,7 +223,7 @@ export function desired(input: DesiredInput): DesiredState {
   ];
 
   const configStatus: FederationConfigStatus = {
-    conditions: mergeConditions(config.status?.conditions, configConditions(input, extra, verdicts), config.metadata.generation, now),
+    conditions: mergeConditions(config.status?.conditions, [...configConditions(input, extra, verdicts), bundleCondition(budgeted.leftOut, caBundle)], config.metadata.generation, now),
     ...(config.metadata.generation === undefined ? {} : { observedGeneration: config.metadata.generation }),
     peers: {
       accepted: accepted.length,
@@ -182,5 +234,5 @@ export function desired(input: DesiredInput): DesiredState {
     ...(input.certificate.notAfter === undefined ? {} : { certificateNotAfter: input.certificate.notAfter.toISOString() }),
   };
   const peerStatuses = new Map(verdicts.map((v) => [v.peer.metadata.name, peerStatus(v, now)]));
-  return { objects, configStatus, peerStatuses, verdicts, caBundle };
+  return { objects, configStatus, peerStatuses, verdicts, caBundle, held: heldFederator(input, objects) };
 }

@@ -116,7 +116,8 @@ function expiringSoon(trusted: readonly ParsedCertificate[], context: PeerEvalua
   return cond("ExpiringSoon", "False", "NotExpiring", `earliest CA expiry ${soonest.notAfter.toISOString()}`);
 }
 
-const byAge = (a: FederationPeer, b: FederationPeer) =>
+/** Oldest first: who keeps a contested domain, and a place in the CA bundle. */
+export const byAge = (a: FederationPeer, b: FederationPeer) =>
   (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") || a.metadata.name.localeCompare(b.metadata.name);
 
 /** Verdicts for the peers of one config, in name order. */

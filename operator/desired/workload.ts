@@ -3,12 +3,17 @@
 // the API, never through the pod template: only image, ports, replicas and resources roll pods.
 import { createHash } from "node:crypto";
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+import { DEFAULT_FEDERATOR_IMAGE } from "./admission.ts";
 import { MOUNTS } from "./federator-config.ts";
 import { federatorSelector, FEDERATOR_CONFIG_KEY, outputNames, ROLLOUT_HASH_ANNOTATION } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
+/** The image the Deployment runs: admission.ts has put the operator's choice into the spec. */
+const imageOf = (config: FederationConfig) => config.spec.federator.image ?? DEFAULT_FEDERATOR_IMAGE;
+
 export function rolloutHash(config: FederationConfig): string {
-  const { image, ports, replicas, resources } = config.spec.federator;
+  const { ports, replicas, resources } = config.spec.federator;
+  const image = imageOf(config);
   return createHash("sha256").update(JSON.stringify({ image, ports, replicas, resources: resources ?? null })).digest("hex").slice(0, 16);
 }
 
@@ -59,7 +64,7 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
           containers: [
             {
               name: "federator",
-              image: federator.image,
+              image: imageOf(config),
               args: federatorArgs(config),
               ports: [
                 { name: "internal", containerPort: federator.ports.internal, protocol: "TCP" },

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { createLogger } from "../../lib/log.ts";
 import { createCertificateManager } from "../certificates/own-certificate.ts";
 import { Controller } from "../controller.ts";
+import type { OperatorPolicy } from "../desired/admission.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../../lib/kube/rest.ts";
 import { createOperatorMetrics } from "../metrics.ts";
 
@@ -15,7 +16,7 @@ export interface OperatorUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startOperator(kubeconfig: string, namespaces: readonly string[]): Promise<OperatorUnderTest> {
+export async function startOperator(kubeconfig: string, namespaces: readonly string[], policy?: OperatorPolicy): Promise<OperatorUnderTest> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -31,6 +32,7 @@ export async function startOperator(kubeconfig: string, namespaces: readonly str
     log,
     metrics: createOperatorMetrics(),
     certificates: createCertificateManager(),
+    ...(policy === undefined ? {} : { policy }),
     queue: { coalesceMs: 20, minIntervalMs: 100, baseBackoffMs: 100, maxBackoffMs: 2000 },
   });
   await controller.start();
