@@ -125,9 +125,11 @@ describe("FederationOperator", () => {
     const deployment = only(install({ namespace: "ops", watchedNamespaces: ["wire-a", "wire-b"] }), "Deployment") as Workload;
     const c = deployment.spec.template.spec.containers[0]!;
     expect(c.command).toEqual(["node", "--max-semi-space-size=1", "--optimize-for-size", "operator/main.js"]);
-    expect(c.args).toEqual(["--namespaces=wire-a,wire-b", "--leader-election-namespace=ops", "--listen=0.0.0.0:8080"]);
+    expect(c.args).toEqual(["--namespaces=wire-a,wire-b", "--leader-election-namespace=ops", "--listen=0.0.0.0:8080", "--federator-image=ghcr.io/wire-federation-operator/federator:0.1.0"]);
     const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
     expect(env).toEqual({ POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace", LOG_LEVEL: "info" });
+    const chosen = only(install({ federatorImage: "registry.example/federator:2", allowedFederatorImages: ["registry.example/federator:3"] }), "Deployment") as Workload;
+    expect(chosen.spec.template.spec.containers[0]!.args).toEqual(expect.arrayContaining(["--federator-image=registry.example/federator:2", "--allowed-federator-images=registry.example/federator:3"]));
   });
 
   it("keeps one operator pod through voluntary disruptions and exposes metrics on a Service that selects its pods", () => {

@@ -8,6 +8,7 @@ import { crdFor, KINDS } from "../crds/crd.ts";
 import { parseOrThrow } from "../lib/api/validation.ts";
 import { CLUSTER_RULES, LEADER_ELECTION_RULES, WATCHED_NAMESPACE_RULES } from "../operator/rbac.ts";
 import { OperatorRbac, type OperatorRules } from "./operator-rbac.ts";
+import { DEFAULT_FEDERATOR_IMAGE } from "../operator/desired/admission.ts";
 
 export const OPERATOR_NAME = "wire-federation-operator";
 export const DEFAULT_OPERATOR_IMAGE = "ghcr.io/wire-federation-operator/operator:0.1.0";
@@ -37,6 +38,10 @@ const Props = z.strictObject({
     .default([...DEFAULT_WATCHED_NAMESPACES])
     .refine((names) => new Set(names).size === names.length, { error: "must not repeat a namespace" }),
   image: z.string().min(1).default(DEFAULT_OPERATOR_IMAGE),
+  /** The image every federator runs (operator flag --federator-image): a FederationConfig cannot choose another. */
+  federatorImage: z.string().min(1).default(DEFAULT_FEDERATOR_IMAGE),
+  /** Further images a FederationConfig's spec.federator.image may pick (--allowed-federator-images). */
+  allowedFederatorImages: z.array(z.string().min(1).regex(/^[^,\s]+$/, { error: "must be an image reference without commas or spaces" })).default([]),
   replicas: z.number().int().min(1).max(10).default(2),
   installCrds: z.boolean().default(true),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
@@ -157,6 +162,8 @@ function operatorContainer(p: ResolvedProps, namespace: string, tmp: kplus.Volum
       `--namespaces=${p.watchedNamespaces.join(",")}`,
       `--leader-election-namespace=${namespace}`,
       `--listen=0.0.0.0:${OPERATOR_PORT}`,
+      `--federator-image=${p.federatorImage}`,
+      ...(p.allowedFederatorImages.length === 0 ? [] : [`--allowed-federator-images=${p.allowedFederatorImages.join(",")}`]),
     ],
     ports: [{ name: "http", number: OPERATOR_PORT, protocol: kplus.Protocol.TCP }],
     envVariables: {
