@@ -127,16 +127,17 @@ describe("one FederationPeer's caBundle", () => {
 describe("statuses", () => {
   it("are written even when an output fails to apply", async () => {
     const ns = await namespace();
-    // No NetworkPolicy may be created in this namespace: that one output fails on every reconcile.
-    await admin.request("POST", `/api/v1/namespaces/${ns}/resourcequotas`, { body: { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "no-policies" }, spec: { hard: { "count/networkpolicies.networking.k8s.io": "0" } } } });
     await create("FederationConfig", ns, fc());
+    await waitFor(() => get("Secret", ns, "wire-ca-bundle"), { description: "the CA bundle Secret", timeoutMs: 60_000 });
+    // An immutable bundle: every apply that changes it is refused, as a bundle over the size limit is.
+    await admin.request("PATCH", resourcePath(RESOURCES.Secret, ns, "wire-ca-bundle"), { body: { immutable: true }, contentType: "application/merge-patch+json" });
     await create("FederationPeer", ns, fp("b", { domain: "b.example", caBundle: { pem: caB.certificatePem } }));
     await waitFor(async () => condition(await get("FederationPeer", ns, "b"), "Accepted")?.status === "True", { description: "peer b's status written", timeoutMs: 60_000 });
     const ready = await waitFor(async () => {
       const c = condition(await get("FederationConfig", ns, "wire"), "Ready");
-      return c?.message.includes("NetworkPolicy/wire-federator could not be applied") ? c : undefined;
-    }, { description: "Ready names the NetworkPolicy", timeoutMs: 60_000 });
-    expect(ready.status).toBe("False");
-    expect(await bundleSubjects(ns)).toEqual(["CN=B federation CA"]);
+      return c?.message.includes("Secret/wire-ca-bundle could not be applied") ? c : undefined;
+    }, { description: "Ready names the CA bundle Secret", timeoutMs: 60_000 });
+    expect(ready).toMatchObject({ status: "False", reason: "OutputNotApplied" });
+    await waitFor(async () => (await get("FederationConfig", ns, "wire"))?.["status"] !== undefined && ((await get("FederationConfig", ns, "wire"))!["status"] as { peers?: { accepted: number } }).peers?.accepted === 1, { description: "the config counts the peer", timeoutMs: 30_000 });
   });
 });
