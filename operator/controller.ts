@@ -309,7 +309,7 @@ export class Controller {
     const found = await Promise.all(
       objects.map(async (object) => {
         const live = this.#live(cache, object.kind, object.metadata.name) ?? (await getObject(this.#o.client, resourceOf(object.kind), cache.namespace, object.metadata.name));
-        return live === undefined || ownedBy(live, owner) ? [] : [objectKey(object)];
+        return live === undefined || ownedBy({ kind: object.kind, metadata: live.metadata }, owner) ? [] : [objectKey(object)];
       }),
     );
     return new Set(found.flat());
@@ -437,7 +437,7 @@ export class Controller {
       for (const object of informer.list()) {
         if (object.metadata.labels?.[CONFIG_LABEL] !== config || wanted.has(objectKey({ kind, metadata: object.metadata }))) continue;
         // A label anyone can set; only what this config owns is its to delete.
-        if (!ownedBy(object, owner)) continue;
+        if (!ownedBy({ kind, metadata: object.metadata }, owner)) continue;
         await this.#apply.delete({ kind, metadata: object.metadata });
         this.#o.metrics.writes.inc({ kind, operation: "delete" });
         this.#o.log.info({ config, object: `${kind}/${object.metadata.name}` }, "deleted output no longer wanted");

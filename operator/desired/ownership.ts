@@ -5,14 +5,21 @@
 // refused (condition, Event) and left as it is; so are the outputs that would point at it.
 import type { KubeObject } from "../../lib/kube/objects.ts";
 import { objectKey } from "../../lib/kube/objects.ts";
+import { outputNames } from "./names.ts";
 
 export interface Owner {
   readonly name: string;
   readonly uid?: string | undefined;
 }
 
-/** Ours: the object names this FederationConfig (same uid, when known) as its owner. */
-export function ownedBy(object: Pick<KubeObject, "metadata">, owner: Owner): boolean {
+/**
+ * Ours: the object names this FederationConfig (same uid, when known) as its owner, or it is the
+ * certificate Secret cert-manager wrote for this config's Certificate (certManager mode; cert-
+ * manager sets no ownerReference by default), which a switch to selfSigned takes back.
+ */
+export function ownedBy(object: Pick<KubeObject, "kind" | "metadata">, owner: Owner): boolean {
+  const tls = outputNames(owner.name).tls;
+  if (object.kind === "Secret" && object.metadata.name === tls && object.metadata.annotations?.["cert-manager.io/certificate-name"] === tls) return true;
   return (object.metadata.ownerReferences ?? []).some(
     (o) => o.kind === "FederationConfig" && o.name === owner.name && (owner.uid === undefined || owner.uid === "" || o.uid === owner.uid),
   );
@@ -36,7 +43,10 @@ const names = (text: string, name: string) => new RegExp(`(^|[^a-z0-9.-])${name.
  */
 export function heldOutputs(objects: readonly KubeObject[], foreign: ReadonlySet<string>): Set<string> {
   const held = new Set(foreign);
-  const foreignObjects = objects.filter((o) => foreign.has(objectKey(o)));
+  const foreignObjects = [...foreign].map((key) => {
+    const [kind = "", name = ""] = key.split("/");
+    return { kind, metadata: { name } };
+  });
   if (foreignObjects.length === 0) return held;
   for (const object of objects) {
     const kinds = DEPENDS_ON[object.kind];
