@@ -101,6 +101,25 @@ describe("the operator's outputs", () => {
   });
 });
 
+describe("a FederationConfig editor", () => {
+  it("cannot roll out an image of their choice: the Deployment stays as it is", async () => {
+    const ns = await namespace();
+    await create("FederationConfig", ns, fc());
+    const before = await waitFor(() => get("Deployment", ns, "wire-federator"), { description: "the federator Deployment", timeoutMs: 60_000 });
+    await admin.request("PATCH", resourcePath(RESOURCES.FederationConfig, ns, "wire"), { body: { spec: { federator: { image: "registry.evil.example/federator:latest" } } }, contentType: "application/merge-patch+json" });
+    const refused = await waitFor(async () => {
+      const c = condition(await get("FederationConfig", ns, "wire"), "SpecAllowed");
+      return c?.status === "False" ? c : undefined;
+    }, { description: "SpecAllowed=False", timeoutMs: 60_000 });
+    expect(refused).toMatchObject({ reason: "ImageNotAllowed", message: expect.stringMatching(/^spec\.federator\.image registry\.evil\.example\/federator:latest is not an image this operator runs/) });
+    const after = (await get("Deployment", ns, "wire-federator"))!;
+    // The controller manager writes the Deployment's status; its spec is what must not change.
+    expect(after.metadata["generation"]).toBe(before.metadata["generation"]);
+    expect(JSON.stringify(after["spec"])).toBe(JSON.stringify(before["spec"]));
+    expect(JSON.stringify(after["spec"])).not.toContain("registry.evil.example");
+  });
+});
+
 describe("one FederationPeer's caBundle", () => {
   it("cannot freeze the CA bundle for all: six peers of ~235 KB inline PEM are left out, the others follow, statuses are written", async () => {
     const ns = await namespace();
