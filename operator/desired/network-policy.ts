@@ -1,6 +1,6 @@
 // Only the ingress controller may reach the federator's external port, and only pods of the
 // backend's own namespace (brig, galley, cargohold) its internal port.
-import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { federatorSelector, outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
@@ -15,7 +15,7 @@ export const INGRESS_CONTROLLER_PEERS = [
 export function federatorNetworkPolicy(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject {
   const { ports } = config.spec.federator;
   // In Passthrough mode remotes connect straight to the external port through the LoadBalancer.
-  const external = config.spec.ingress.mode === "Passthrough" ? {} : { from: INGRESS_CONTROLLER_PEERS };
+  const external = ingressProvider(config.spec.ingress) === "Passthrough" ? {} : { from: INGRESS_CONTROLLER_PEERS };
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
