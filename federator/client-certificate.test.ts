@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate, type IssuedCertificate } from "../lib/certs/issue.ts";
-import { CertificateHeaderCache, certificateFromTlsSession, parseCertificateHeader, urlUnescape } from "./client-certificate.ts";
+import { CertificateHeaderCache, certificateFromTlsSession, parseCertificateHeader, parseClientCertificateHeader, parseTraefikCertificateHeader, urlUnescape } from "./client-certificate.ts";
 import { federatorCertificate, nginxEscape, testCa } from "./testing/pki.ts";
 
 let leaf: IssuedCertificate;
@@ -85,7 +85,32 @@ describe("X-SSL-Certificate", () => {
   it("caches parse results per header value", () => {
     const cache = new CertificateHeaderCache(2);
     const value = nginxEscape(leaf.certificatePem);
-    expect(cache.parse(value)).toBe(cache.parse(value));
+    expect(cache.parse("ssl-client-cert", value)).toBe(cache.parse("ssl-client-cert", value));
+  });
+
+  it("never answers one header's format from another's cache entry", () => {
+    const cache = new CertificateHeaderCache(4);
+    const value = nginxEscape(leaf.certificatePem);
+    expect(cache.parse("ssl-client-cert", value).ok).toBe(true);
+    expect(cache.parse("X-Forwarded-Tls-Client-Cert", value)).toMatchObject({ ok: false, error: { kind: "CertificateParseError" } });
+  });
+});
+
+/** What Traefik's passTLSClientCert (pem: true) writes: each certificate's PEM body without armour or newlines, joined by commas. */
+const traefikHeader = (pems: readonly string[]) => pems.map((pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\n/g, "")).join(",");
+
+describe("X-Forwarded-Tls-Client-Cert (Traefik)", () => {
+  it("reads the leaf, the first of the chain", async () => {
+    const other = await federatorCertificate(await testCa(), "federator.other.example");
+    const parsed = parseClientCertificateHeader("X-Forwarded-Tls-Client-Cert", traefikHeader([leaf.certificatePem, other.certificatePem]));
+    expect(parsed.ok && parsed.certificate.dnsNames).toEqual(["federator.a.example", "*.a.example"]);
+  });
+
+  it("is no-client-certificate when absent, and a parse error when not base64 DER or repeated", () => {
+    expect(parseTraefikCertificateHeader(undefined)).toEqual({ ok: false, error: { kind: "NoClientCertificate" } });
+    expect(parseTraefikCertificateHeader("not%20base64")).toMatchObject({ ok: false, error: { kind: "CertificateParseError" } });
+    expect(parseTraefikCertificateHeader("AAAA")).toMatchObject({ ok: false, error: { kind: "CertificateParseError" } });
+    expect(parseTraefikCertificateHeader(["a", "b"])).toMatchObject({ ok: false, error: { kind: "CertificateParseError", reason: "more than one X-Forwarded-Tls-Client-Cert header" } });
   });
 });
 

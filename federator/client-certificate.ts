@@ -1,5 +1,6 @@
-// The remote's client certificate: from nginx's `X-SSL-Certificate` header (URL-escaped PEM, as
-// `$ssl_client_escaped_cert` writes it) or, in Passthrough mode, from our own TLS session.
+// The remote's client certificate: from the one header the configured ingress controller sets and
+// overwrites on every request (see CertificateHeader), or, in Passthrough mode, from our own TLS
+// session. Any other certificate header is the client's own text and is never read.
 // The SAN extension is decoded by @peculiar/x509 so names are never split out of a display string.
 import "reflect-metadata";
 import { X509Certificate as NodeX509Certificate } from "node:crypto";
@@ -65,10 +66,40 @@ export function parsePemCertificate(pem: string): CertificateResult {
   }
 }
 
-/** The `X-SSL-Certificate` header: absent → no-client-certificate; present but unusable → certificate-parse-error. */
-export function parseCertificateHeader(value: string | readonly string[] | undefined): CertificateResult {
+/**
+ * Which request header carries the verified client certificate, and so its encoding:
+ * - `ssl-client-cert`: ingress-nginx's `auth-tls-pass-certificate-to-upstream` (and Traefik's
+ *   ingress-nginx provider), URL-escaped PEM from `$ssl_client_escaped_cert`;
+ * - `X-Forwarded-Tls-Client-Cert`: Traefik's passTLSClientCert middleware (`pem: true`), the
+ *   chain's base64 DER bodies joined by commas, leaf first;
+ * - `X-SSL-Certificate`: wire-server's chart, set by a configuration-snippet (URL-escaped PEM).
+ */
+export type CertificateHeader = "ssl-client-cert" | "X-Forwarded-Tls-Client-Cert" | "X-SSL-Certificate";
+
+type HeaderValue = string | readonly string[] | undefined;
+
+/** Parses the configured header of a request (header names are lower-case in Node). */
+export function parseClientCertificateHeader(header: CertificateHeader, value: HeaderValue): CertificateResult {
+  return header === "X-Forwarded-Tls-Client-Cert" ? parseTraefikCertificateHeader(value) : parseCertificateHeader(value, header);
+}
+
+/** Traefik's `X-Forwarded-Tls-Client-Cert`: comma-separated base64 DER, the leaf first. */
+export function parseTraefikCertificateHeader(value: HeaderValue): CertificateResult {
   if (value === undefined || value === "") return { ok: false, error: { kind: "NoClientCertificate" } };
-  if (typeof value !== "string") return parseError("more than one X-SSL-Certificate header");
+  if (typeof value !== "string") return parseError("more than one X-Forwarded-Tls-Client-Cert header");
+  const leaf = (value.split(",")[0] ?? "").trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(leaf)) return parseError("the certificate is not valid base64");
+  try {
+    return { ok: true, certificate: describe(Buffer.from(leaf, "base64")) };
+  } catch (error) {
+    return parseError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A URL-escaped PEM header: absent → no-client-certificate; present but unusable → certificate-parse-error. */
+export function parseCertificateHeader(value: HeaderValue, name = "ssl-client-cert"): CertificateResult {
+  if (value === undefined || value === "") return { ok: false, error: { kind: "NoClientCertificate" } };
+  if (typeof value !== "string") return parseError(`more than one ${name} header`);
   const pem = urlUnescape(value);
   if (pem === undefined) return parseError("the header is not valid URL-escaped text");
   return parsePemCertificate(pem);
@@ -100,16 +131,17 @@ export class CertificateHeaderCache {
     this.#capacity = capacity;
   }
 
-  parse(value: string | readonly string[] | undefined): CertificateResult {
-    if (typeof value !== "string" || value === "") return parseCertificateHeader(value);
-    const cached = this.#entries.get(value);
+  parse(header: CertificateHeader, value: HeaderValue): CertificateResult {
+    if (typeof value !== "string" || value === "") return parseClientCertificateHeader(header, value);
+    const key = `${header}\n${value}`;
+    const cached = this.#entries.get(key);
     if (cached !== undefined) return cached;
-    const result = parseCertificateHeader(value);
+    const result = parseClientCertificateHeader(header, value);
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(value, result);
+    this.#entries.set(key, result);
     return result;
   }
 }

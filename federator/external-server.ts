@@ -58,8 +58,12 @@ function tlsSocketOf(request: AnyRequest): TLSSocket {
   return ("stream" in request ? request.stream.session?.socket : request.socket) as TLSSocket;
 }
 
-function clientCertificate(rt: Runtime, request: AnyRequest, source: CertificateSource): CertificateResult {
-  if (source === "header") return rt.certificates.parse(request.headers["x-ssl-certificate"]);
+function clientCertificate(rt: Runtime, config: FederatorConfig, request: AnyRequest, source: CertificateSource): CertificateResult {
+  if (source === "header") {
+    // Only the header the ingress controller sets and overwrites: any other is the client's own text.
+    const header = config.listen.clientCertificateHeader;
+    return rt.certificates.parse(header, request.headers[header.toLowerCase()]);
+  }
   const socket = tlsSocketOf(request);
   const cached = sessionCertificates.get(socket);
   if (cached !== undefined) return cached;
@@ -104,7 +108,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   // 2. The origin domain and the client certificate.
   const origin = parseOriginDomainHeader(request.headers["wire-origin-domain"]);
   if (!origin.ok) return refuse(rt, request, response, origin.error, undefined);
-  const certificate = clientCertificate(rt, request, source);
+  const certificate = clientCertificate(rt, config, request, source);
   if (!certificate.ok) return refuse(rt, request, response, certificate.error, undefined);
   // 3. Strategy and allow list.
   const allowed = canFederateWith(config, origin.value);
@@ -149,7 +153,7 @@ function handler(rt: Runtime, source: CertificateSource) {
   };
 }
 
-/** Nginx mode: plain HTTP/1.1 behind the Federation Ingress, certificate from `X-SSL-Certificate`. */
+/** Behind the Federation Ingress: plain HTTP/1.1, certificate from the configured controller's header. */
 export function createExternalServer(rt: Runtime): Server {
   return createServer(SERVER_OPTIONS, handler(rt, "header"));
 }

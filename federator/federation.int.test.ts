@@ -186,7 +186,7 @@ describe("ingress errors (external port)", () => {
       http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, { body: '{"q":1}', headers: { "content-type": "application/json", ...headers } });
 
     it("forwards a request whose escaped certificate names the origin's federator, with the origin IP nginx saw", async () => {
-      const response = await viaNginx({ "wire-origin-domain": "a.example", "x-ssl-certificate": nginxEscape(certificates["a"]?.certificatePem ?? ""), "x-forwarded-for": "192.0.2.7" });
+      const response = await viaNginx({ "wire-origin-domain": "a.example", "ssl-client-cert": nginxEscape(certificates["a"]?.certificatePem ?? ""), "x-forwarded-for": "192.0.2.7" });
       expect(response.status).toBe(200);
       const received = n.components.brig.requests.at(-1);
       expect(received?.headers["wire-origin-domain"]).toBe("a.example");
@@ -196,8 +196,8 @@ describe("ingress errors (external port)", () => {
 
     it.each([
       ["a missing X-SSL-Certificate", {}, 400, "no-client-certificate"],
-      ["a garbage X-SSL-Certificate", { "x-ssl-certificate": "garbage%%" }, 400, "certificate-parse-error"],
-      ["a truncated X-SSL-Certificate", { "x-ssl-certificate": encodeURIComponent("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n") }, 400, "certificate-parse-error"],
+      ["a garbage X-SSL-Certificate", { "ssl-client-cert": "garbage%%" }, 400, "certificate-parse-error"],
+      ["a truncated X-SSL-Certificate", { "ssl-client-cert": encodeURIComponent("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n") }, 400, "certificate-parse-error"],
     ])("refuses %s with %i %s", async (_what, headers: Record<string, string>, status, label) => {
       const response = await viaNginx({ "wire-origin-domain": "a.example", ...headers });
       expect(response.status).toBe(status);

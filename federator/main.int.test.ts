@@ -113,7 +113,7 @@ describe("federator CLI (node federator/main.ts)", () => {
     });
     const inFlight = http1(`http://${IP}:${external}/federation/brig/get-user`, {
       body: "{}",
-      headers: { "wire-origin-domain": "peer.example", "x-ssl-certificate": nginxEscape(peer.certificatePem) },
+      headers: { "wire-origin-domain": "peer.example", "ssl-client-cert": nginxEscape(peer.certificatePem) },
     });
     await components.brig.waitForRequests(before + 1);
     federator.kill("SIGTERM");

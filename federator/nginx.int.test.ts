@@ -1,7 +1,7 @@
 // Nginx mode end to end: A's federator → Debian's nginx (mutual TLS against the CA bundle, the
-// client certificate passed on as X-SSL-Certificate from $ssl_client_escaped_cert, DESIGN §6)
-// → N's federator on plain HTTP → N's brig. The Ingress is written by hand here; the e2e tests
-// use the one the operator renders.
+// verified client certificate passed on as ingress-nginx's ssl-client-cert header by
+// auth-tls-pass-certificate-to-upstream, no snippet) → N's federator on plain HTTP → N's brig.
+// The Ingress is written by hand here; the e2e tests use the one the operator renders.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNginx, type NginxProcess } from "../e2e/nginx/nginx.ts";
@@ -30,7 +30,6 @@ function federationIngress(): KubeObject {
         [`${NGINX}auth-tls-verify-depth`]: "2",
         [`${NGINX}auth-tls-pass-certificate-to-upstream`]: "true",
         [`${NGINX}backend-protocol`]: "HTTP",
-        [`${NGINX}configuration-snippet`]: "proxy_set_header X-SSL-Certificate $ssl_client_escaped_cert;",
       },
     },
     spec: {

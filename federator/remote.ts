@@ -28,6 +28,8 @@ const HOP_BY_HOP = new Set([
   "te",
   "http2-settings",
   "x-ssl-certificate",
+  "ssl-client-cert",
+  "x-forwarded-tls-client-cert",
   "wire-origin-domain",
 ]);
 

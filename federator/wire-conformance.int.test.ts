@@ -184,8 +184,8 @@ describe("certificate names", () => {
     expect(response.status).toBe(200);
   });
 
-  it("accepts it from X-SSL-Certificate too (Nginx mode)", async () => {
-    const response = await http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, { body: "{}", headers: { "wire-origin-domain": "cn.example", "x-ssl-certificate": nginxEscape(leaves["cn"]?.certificatePem ?? "") } });
+  it("accepts it from ssl-client-cert too (behind ingress-nginx)", async () => {
+    const response = await http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, { body: "{}", headers: { "wire-origin-domain": "cn.example", "ssl-client-cert": nginxEscape(leaves["cn"]?.certificatePem ?? "") } });
     expect(response.status).toBe(200);
   });
 });
@@ -196,7 +196,7 @@ describe("per-peer CA binding", () => {
   const passthrough = (certificate: IssuedCertificate | undefined) =>
     ingressCall(b, { certificate, trust: [world.ca], path: "/federation/brig/get-user", headers: { "wire-origin-domain": "int.example" } });
   const nginxMode = (certificate: IssuedCertificate | undefined) =>
-    http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, { body: "{}", headers: { "wire-origin-domain": "int.example", "x-ssl-certificate": nginxEscape(certificate?.certificatePem ?? "") } });
+    http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, { body: "{}", headers: { "wire-origin-domain": "int.example", "ssl-client-cert": nginxEscape(certificate?.certificatePem ?? "") } });
 
   // Not as the issue asks: Node's TLS server does not expose the chain the client presented, so
   // Passthrough mode, like Nginx mode, needs the intermediate in the caBundle, and says so.
@@ -269,7 +269,7 @@ describe("malformed requests", () => {
     ["no Wire-Origin-Domain", { "x-ssl-certificate": "x" }, 400, "no-origin-domain"],
     ["an invalid Wire-Origin-Domain", { "wire-origin-domain": "not a domain", "x-ssl-certificate": "x" }, 400, "domain-parse-error"],
     ["no X-SSL-Certificate", { "wire-origin-domain": "a.example" }, 400, "no-client-certificate"],
-    ["an unparsable X-SSL-Certificate", { "wire-origin-domain": "a.example", "x-ssl-certificate": "garbage" }, 400, "certificate-parse-error"],
+    ["an unparsable ssl-client-cert", { "wire-origin-domain": "a.example", "ssl-client-cert": "garbage" }, 400, "certificate-parse-error"],
   ])("answers %s on the external port with %i %s", async (_what, extra: Record<string, string>, status, label) => {
     const response = await ingress(extra);
     expect(response.status).toBe(status);
@@ -290,7 +290,7 @@ describe("Wire-Origin-IP", () => {
     const before = n.components.brig.requests.length;
     const response = await http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, {
       body: "{}",
-      headers: { "wire-origin-domain": "cn.example", "x-ssl-certificate": nginxEscape(leaves["cn"]?.certificatePem ?? ""), "x-forwarded-for": "198.51.100.1, 192.0.2.7" },
+      headers: { "wire-origin-domain": "cn.example", "ssl-client-cert": nginxEscape(leaves["cn"]?.certificatePem ?? ""), "x-forwarded-for": "198.51.100.1, 192.0.2.7" },
     });
     expect(response.status).toBe(200);
     expect(n.components.brig.requests[before]?.headers["wire-origin-ip"]).toBe("192.0.2.7");

@@ -126,12 +126,6 @@ export function describeApplyFailure(failure: ApplyFailure): { readonly reason: 
   if (error instanceof OutputNotOurs) return { reason: "OutputNotOurs", message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   const refused = error instanceof KubeApiError && error.status < 500;
-  if (object.kind === "Ingress" && refused && /snippet/i.test(message)) {
-    return {
-      reason: "SnippetAnnotationsDisabled",
-      message: `the ingress controller refuses the configuration-snippet annotation that passes the client certificate (X-SSL-Certificate); allow snippet annotations in ingress-nginx (allow-snippet-annotations: "true", annotations-risk-level: Critical) or use spec.ingress.mode: Passthrough. API server said: ${message}`,
-    };
-  }
   if (object.kind === "Ingress" && refused) return { reason: "IngressRejected", message: `Ingress could not be applied: ${message}` };
   return { reason: "OutputNotApplied", message: `${objectKey(object)} could not be applied (retrying): ${message}` };
 }

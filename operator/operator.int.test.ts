@@ -93,8 +93,9 @@ describe("operator", () => {
       "nginx.ingress.kubernetes.io/auth-tls-secret": `${ns}/wire-ca-bundle`,
       "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "2",
       "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream": "true",
-      "nginx.ingress.kubernetes.io/configuration-snippet": "proxy_set_header X-SSL-Certificate $ssl_client_escaped_cert;",
+      "nginx.ingress.kubernetes.io/proxy-body-size": String(100 * 1024 * 1024),
     });
+    expect(ingress.metadata.annotations?.["nginx.ingress.kubernetes.io/configuration-snippet"]).toBeUndefined();
     expect((ingress["spec"] as { tls: unknown }).tls).toEqual([{ hosts: ["federator.a.example"], secretName: "wire-tls" }]);
     const tls = await waitFor(() => get("Secret", ns, "wire-tls"), { description: "the own certificate Secret" });
     expect(tls["type"]).toBe("kubernetes.io/tls");

@@ -29,7 +29,7 @@ export async function call(from: Backend, to: Backend, rpc = "get-user", body = 
 }
 
 /** A request straight to a backend's nginx, as a remote federator would send it, with any client certificate. */
-function viaIngress(to: Backend, client: { cert: string; key: string } | undefined, originDomain: string, serverCA: string): Promise<{ status: number; body: string }> {
+function viaIngress(to: Backend, client: { cert: string; key: string } | undefined, originDomain: string, serverCA: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = https.request(
       {
@@ -39,7 +39,7 @@ function viaIngress(to: Backend, client: { cert: string; key: string } | undefin
         path: "/federation/brig/get-user",
         servername: to.infraDomain,
         ca: serverCA,
-        headers: { "wire-origin-domain": originDomain, "content-type": "application/json" },
+        headers: { "wire-origin-domain": originDomain, "content-type": "application/json", ...extraHeaders },
         ...(client ?? {}),
       },
       (response) => {
@@ -171,6 +171,21 @@ describe("two federating backends (Watch mode)", () => {
     const wrong = await issueCertificate({ ca: aCA, dnsNames: ["federator.elsewhere.example"], validityDays: 10 });
     const before = env.b.components.brig.requests.length;
     const response = await viaIngress(env.b, { cert: wrong.chainPem, key: wrong.privateKeyPem }, "a.example", await env.b.publishedCA());
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure" });
+    expect(env.b.components.brig.requests.length).toBe(before);
+  });
+
+  it("refuses a forged certificate header from a client holding another valid certificate", async () => {
+    // The attacker's certificate is trusted by B's ingress, but names another host; it sends A's
+    // genuine public certificate in every header a federator might read.
+    const data = ((await env.a.get("Secret", "wire-selfsigned-ca"))?.["data"] ?? {}) as Record<string, string>;
+    const aCA: CertificateAuthority = { certificatePem: Buffer.from(data["tls.crt"]!, "base64").toString(), privateKeyPem: Buffer.from(data["tls.key"]!, "base64").toString() };
+    const attacker = await issueCertificate({ ca: aCA, dnsNames: ["federator.attacker.example"], validityDays: 10 });
+    const genuine = Buffer.from(((await env.a.get("Secret", "wire-tls"))?.["data"] as Record<string, string>)["tls.crt"]!, "base64").toString();
+    const forged = encodeURIComponent(genuine);
+    const before = env.b.components.brig.requests.length;
+    const response = await viaIngress(env.b, { cert: attacker.chainPem, key: attacker.privateKeyPem }, "a.example", await env.b.publishedCA(), { "ssl-client-cert": forged, "x-ssl-certificate": forged });
     expect(response.status).toBe(403);
     expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure" });
     expect(env.b.components.brig.requests.length).toBe(before);

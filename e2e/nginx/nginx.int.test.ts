@@ -1,5 +1,6 @@
-// The Federation Ingress the operator produces, served by Debian's nginx: mutual TLS against
-// the CA bundle and the client certificate forwarded as X-SSL-Certificate.
+// The Federation Ingress the operator produces, served by Debian's nginx configured as
+// ingress-nginx would (no snippets): mutual TLS against the CA bundle and the verified client
+// certificate forwarded as ssl-client-cert, overwriting whatever the client sent.
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -59,10 +60,10 @@ afterAll(async () => {
   upstream?.close();
 });
 
-function call(client: IssuedCertificate | undefined, path = "/federation/get-user"): Promise<{ status: number; body: string }> {
+function call(client: IssuedCertificate | undefined, path = "/federation/get-user", headers: Record<string, string> = {}, body = "{}"): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = https.request(
-      { host: "127.0.0.1", port, path, method: "POST", servername: "federator.a.example", ca: serverCaPem, ...(client ? { cert: client.chainPem, key: client.privateKeyPem } : {}) },
+      { host: "127.0.0.1", port, path, method: "POST", headers, servername: "federator.a.example", ca: serverCaPem, ...(client ? { cert: client.chainPem, key: client.privateKeyPem } : {}) },
       (response) => {
         let body = "";
         response.on("data", (c: Buffer) => (body += c.toString()));
@@ -70,17 +71,29 @@ function call(client: IssuedCertificate | undefined, path = "/federation/get-use
       },
     );
     request.on("error", reject);
-    request.end("{}");
+    request.end(body);
   });
 }
 
 describe("Federation Ingress on nginx", () => {
-  it("forwards a request with a trusted client certificate, and the certificate as X-SSL-Certificate", async () => {
+  it("forwards a request with a trusted client certificate, and the certificate as ssl-client-cert", async () => {
     const response = await call(trustedClient);
     expect(response).toEqual({ status: 200, body: "upstream saw /federation/get-user" });
-    const header = seen.at(-1)?.["x-ssl-certificate"];
+    const header = seen.at(-1)?.["ssl-client-cert"];
     expect(typeof header).toBe("string");
     expect(decodeURIComponent(header as string)).toBe(trustedClient.certificatePem.trim() + "\n");
+  });
+
+  it("overwrites a certificate header the client sends, and passes an X-SSL-Certificate on untouched (so the federator must never read it)", async () => {
+    const forged = encodeURIComponent(untrustedClient.certificatePem);
+    expect((await call(trustedClient, "/federation/get-user", { "ssl-client-cert": forged, "x-ssl-certificate": forged })).status).toBe(200);
+    expect(decodeURIComponent(seen.at(-1)?.["ssl-client-cert"] as string)).toBe(trustedClient.certificatePem.trim() + "\n");
+    expect(seen.at(-1)?.["x-ssl-certificate"]).toBe(forged);
+  });
+
+  it("lets bodies up to the federator's limit through (ingress-nginx alone stops at 1 MiB)", async () => {
+    const body = "x".repeat(2 * 1024 * 1024);
+    expect((await call(trustedClient, "/federation/get-user", { "content-type": "application/octet-stream" }, body)).status).toBe(200);
   });
 
   it("refuses a client without a certificate", async () => {

@@ -35,7 +35,7 @@ const internalPort = () => Number(new URL(n.internalUrl).port);
 const nginxHeaders = (certificate: IssuedCertificate = aCertificate) => ({
   "content-type": "application/json",
   "wire-origin-domain": "a.example",
-  "x-ssl-certificate": nginxEscape(certificate.certificatePem),
+  "ssl-client-cert": nginxEscape(certificate.certificatePem),
 });
 /** What nginx would forward for a.example: allowed, so a refusal below is down to the hostile part alone. */
 const ingress = (headers: Record<string, string> = {}, body: string | Buffer = "{}") => http1(externalUrl(), { headers: { ...nginxHeaders(), ...headers }, body });
@@ -48,7 +48,7 @@ function rawIngress(extra: string, options: { originLine?: string; body?: string
   const origin = options.originLine ?? "Wire-Origin-Domain: a.example\r\n";
   return (
     "POST /federation/brig/get-user HTTP/1.1\r\nHost: federator\r\nConnection: close\r\nContent-Type: application/json\r\n" +
-    `X-SSL-Certificate: ${nginxEscape(aCertificate.certificatePem)}\r\n${origin}${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    `ssl-client-cert: ${nginxEscape(aCertificate.certificatePem)}\r\n${origin}${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 
@@ -139,7 +139,7 @@ describe("federator under hostile input", () => {
 
     it("refuses a second X-SSL-Certificate header (a valid certificate and a spoofed one)", async () => {
       const before = brigCalls();
-      const spoofed = `X-SSL-Certificate: ${nginxEscape(evilCertificate.certificatePem)}\r\n`;
+      const spoofed = `ssl-client-cert: ${nginxEscape(evilCertificate.certificatePem)}\r\n`;
       const result = await rawRequest(n.ip, n.externalPort, rawIngress(spoofed));
       expect(result.status, result.text.slice(0, 300)).toBe(400);
       expect(result.text).toContain('"label":"certificate-parse-error"');

@@ -50,6 +50,6 @@ export const exampleFederatorConfig: FederatorConfigInput = {
   remotes: [{ domain: "partner.example.org", infraDomain: null, searchPolicy: "full_search", restriction: { type: "AllowAll" } }],
   services: { brig: "http://brig:8080", galley: "http://galley:8080", cargohold: "http://cargohold:8080" },
   dns: { server: null },
-  listen: { internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false },
+  listen: { internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false, clientCertificateHeader: "ssl-client-cert" },
   tls: { certFile: "/etc/federator/tls/tls.crt", keyFile: "/etc/federator/tls/tls.key", caBundleFile: "/etc/federator/ca/ca.crt", useSystemCAStore: false },
 };

@@ -39,6 +39,13 @@ export const FederatorConfig = z.strictObject({
       internal: listenAddress("Internal listener (brig, galley, cargohold).").default("0.0.0.0:8080"),
       external: listenAddress("External listener (behind the Federation Ingress).").default("0.0.0.0:8081"),
       externalTLS: z.boolean().default(false).meta({ description: "Terminate mutual TLS on the external port (Passthrough mode)." }),
+      clientCertificateHeader: z
+        .enum(["ssl-client-cert", "X-Forwarded-Tls-Client-Cert", "X-SSL-Certificate"])
+        .default("ssl-client-cert")
+        .meta({
+          description:
+            "The one header the federator reads the remote's verified certificate from, behind an ingress controller that sets and overwrites it: ssl-client-cert (ingress-nginx auth-tls-pass-certificate-to-upstream), X-Forwarded-Tls-Client-Cert (Traefik passTLSClientCert), X-SSL-Certificate (wire-server's chart snippet).",
+        }),
     })
     .prefault({}),
   tls: z

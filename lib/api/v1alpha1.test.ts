@@ -26,7 +26,7 @@ describe("defaults an operator of a Wire backend can rely on", () => {
   it("fills a minimal FederationConfig with secure, working defaults", () => {
     const spec = FederationConfigSpec.parse(minimalConfig);
     expect(spec.strategy).toBe("AllowList");
-    expect(spec.ingress).toEqual({ mode: "Nginx", className: "nginx", verifyDepth: 2 });
+    expect(spec.ingress).toEqual({ mode: "Nginx", className: "nginx", verifyDepth: 2, wireChartSnippet: false });
     expect(spec.trust.useSystemCAStore).toBe(false);
     expect(spec.federator.ports).toEqual({ internal: 8080, external: 8081 });
     expect(spec.federator.services.brig).toBe("http://brig:8080");
@@ -41,7 +41,7 @@ describe("defaults an operator of a Wire backend can rely on", () => {
 
   it("federator.yaml fills listen and tls defaults", () => {
     const config = FederatorConfig.parse({ ...exampleFederatorConfig, listen: undefined, tls: undefined, dns: undefined });
-    expect(config.listen).toEqual({ internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false });
+    expect(config.listen).toEqual({ internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false, clientCertificateHeader: "ssl-client-cert" });
     expect(config.dns.server).toBeNull();
     expect(config.limits.maxBodyBytes).toBe(100 * 1024 * 1024);
   });

@@ -15,6 +15,7 @@ import {
   searchPolicy,
   strategy,
 } from "./fields.ts";
+import { ALLOWED_INGRESS_ANNOTATIONS, refusedAnnotation } from "./ingress-annotations.ts";
 
 export const GROUP = "federation.wire.com";
 export const VERSION = "v1alpha1";
@@ -37,16 +38,25 @@ const resources = z
   })
   .meta({ description: "Compute resources of each federator container." });
 
+export const INGRESS_PROVIDERS = ["IngressNginx", "Traefik", "GatewayAPI", "Passthrough"] as const;
+export type IngressProvider = (typeof INGRESS_PROVIDERS)[number];
+
 const ingress = z
   .strictObject({
+    provider: z
+      .enum(INGRESS_PROVIDERS)
+      .optional()
+      .meta({
+        description:
+          "Which controller terminates remote backends' mutual TLS. IngressNginx (default; also Traefik's ingress-nginx provider): an Ingress with auth-tls annotations, the certificate in ssl-client-cert. Traefik: an Ingress with router annotations, a TLSOption (RequireAndVerifyClientCert) and a passTLSClientCert Middleware, the certificate in X-Forwarded-Tls-Client-Cert. GatewayAPI: a Gateway listener with frontend client-certificate validation and an HTTPRoute, programmed only when the GatewayClass supports GatewayFrontendClientCertificateValidation. Passthrough: no ingress; the federator terminates mutual TLS itself. Unset: mode decides.",
+      }),
     mode: z
       .enum(["Nginx", "Passthrough"])
       .default("Nginx")
       .meta({
-        description:
-          "Nginx: an ingress-nginx Ingress terminates mutual TLS and forwards the client certificate (Wire's setup). Passthrough: no Ingress; the federator terminates mutual TLS itself behind a LoadBalancer Service, for clusters without ingress-nginx.",
+        description: "Older form of provider (used when provider is unset): Nginx is IngressNginx, Passthrough is Passthrough.",
       }),
-    className: z.string().min(1).max(253).default("nginx").meta({ description: "IngressClass of the Federation Ingress." }),
+    className: z.string().min(1).max(253).default("nginx").meta({ description: "IngressClass of the Federation Ingress (GatewayAPI: the GatewayClass)." }),
     verifyDepth: z
       .number()
       .int()
@@ -54,12 +64,30 @@ const ingress = z
       .max(10)
       .default(2)
       .meta({ description: "How many certificates of a remote's chain nginx verifies: 2 accepts a leaf issued by an intermediate." }),
+    wireChartSnippet: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Wire's chart layout: a configuration-snippet sets X-SSL-Certificate and the federator reads that header. Needs ingress-nginx with allow-snippet-annotations and annotations-risk-level Critical; risky: wherever the snippet is not applied, a client's own X-SSL-Certificate reaches the federator. Default false: the controller's own ssl-client-cert header, no snippet.",
+      }),
     annotations: z
       .record(z.string(), z.string())
       .optional()
-      .meta({ description: "Extra annotations for the Ingress; they cannot override the mutual TLS annotations." }),
+      .superRefine((annotations, ctx) => {
+        for (const key of Object.keys(annotations ?? {})) {
+          const reason = refusedAnnotation(key);
+          if (reason !== undefined) ctx.addIssue({ code: "custom", path: [key], message: reason });
+        }
+      })
+      .meta({ description: `Extra annotations for the Ingress, only from this set: ${ALLOWED_INGRESS_ANNOTATIONS.join(", ")}. They cannot override the mutual TLS annotations.` }),
   })
   .meta({ description: "How remote backends reach this backend's federator." });
+
+/** The provider in force: spec.ingress.provider, else what the older spec.ingress.mode says. */
+export function ingressProvider(spec: { readonly provider?: IngressProvider | undefined; readonly mode: "Nginx" | "Passthrough" }): IngressProvider {
+  return spec.provider ?? (spec.mode === "Passthrough" ? "Passthrough" : "IngressNginx");
+}
 
 const issuerRef = z
   .strictObject({

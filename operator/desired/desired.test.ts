@@ -134,8 +134,8 @@ describe("desired state of a FederationConfig", () => {
 });
 
 describe("the Federation Ingress", () => {
-  it("carries the mutual TLS annotations of the design, which extra annotations cannot override", () => {
-    const c = config({ ingress: { verifyDepth: 3, annotations: { "nginx.ingress.kubernetes.io/auth-tls-verify-client": "off", "example.com/team": "wire" } } });
+  it("carries the mutual TLS annotations of the design, no snippet, and the allowed extra annotations", () => {
+    const c = config({ ingress: { verifyDepth: 3, annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "120" } } });
     const ingress = find(desired(input({ config: c })).objects, "Ingress", "wire-federator");
     expect(ingress.metadata.annotations).toMatchObject({
       "nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
@@ -144,9 +144,10 @@ describe("the Federation Ingress", () => {
       "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream": "true",
       "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
       "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-      "nginx.ingress.kubernetes.io/configuration-snippet": "proxy_set_header X-SSL-Certificate $ssl_client_escaped_cert;",
-      "example.com/team": "wire",
+      "nginx.ingress.kubernetes.io/proxy-body-size": String(100 * 1024 * 1024),
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
     });
+    expect(Object.keys(ingress.metadata.annotations ?? {}).filter((key) => key.endsWith("-snippet"))).toEqual([]);
     expect(ingress["spec"]).toEqual({
       ingressClassName: "nginx",
       tls: [{ hosts: ["federator.a.example"], secretName: "wire-tls" }],

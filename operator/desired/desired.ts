@@ -46,6 +46,8 @@ export interface DesiredInput {
   readonly bundleBudget?: BundleBudget;
   /** What admission.ts refused of the spec; `config` is already the admitted one. */
   readonly refusals?: readonly Refusal[];
+  /** The GatewayClass spec.ingress.className names (provider GatewayAPI); undefined when absent. */
+  readonly gatewayClass?: KubeObject | undefined;
 }
 
 export interface DesiredState {
@@ -163,13 +165,9 @@ function serviceCondition(input: DesiredInput): ConditionInput {
   return { type: "ServiceReady", status: "True", reason: "Serving", message: `brig, galley and cargohold reach the federator at ${serviceName}:${ports.internal}` };
 }
 
-function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readonly PeerVerdict[]): ConditionInput[] {
+function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readonly PeerVerdict[], ingress: ConditionInput): ConditionInput[] {
   const { config } = input;
   const names = outputNames(config.metadata.name);
-  const ingress: ConditionInput =
-    config.spec.ingress.mode === "Passthrough"
-      ? { type: "IngressReady", status: "True", reason: "Passthrough", message: `Service ${names.externalService} reaches the federator, which terminates mutual TLS itself` }
-      : { type: "IngressReady", status: "True", reason: "Configured", message: `Ingress ${names.federator} serves https://${config.spec.infraDomain}/federation with mutual TLS` };
   const parts = [admissionCondition(input.refusals ?? []), { ...input.certificate.ready, type: "CertificateReady" }, ingress, rolloutCondition(input.rollout, names.federator), serviceCondition(input)];
   const blocking = parts.find((c) => c.status !== "True");
   const accepted = verdicts.filter((v) => v.state === "Accepted").length;
@@ -204,6 +202,7 @@ export function desired(input: DesiredInput): DesiredState {
   const { verdicts, extra } = budgeted;
   const accepted = verdicts.filter((v) => v.state === "Accepted");
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
+  const ingress = federationIngress(config, meta, { gatewayClass: input.gatewayClass, caBundlePem: caBundle.pem });
   const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) }))));
 
   const objects: KubeObject[] = [
@@ -218,12 +217,12 @@ export function desired(input: DesiredInput): DesiredState {
     federatorDeployment(config, meta),
     ...federatorServices(config, meta, input.serviceNameHeldBy === undefined),
     // The Ingress routes to the Service by name: without ours it would reach another config's federator.
-    ...(input.serviceNameHeldBy === undefined ? federationIngress(config, meta) : []),
+    ...(input.serviceNameHeldBy === undefined ? ingress.objects : []),
     federatorNetworkPolicy(config, meta),
   ];
 
   const configStatus: FederationConfigStatus = {
-    conditions: mergeConditions(config.status?.conditions, [...configConditions(input, extra, verdicts), bundleCondition(budgeted.leftOut, caBundle)], config.metadata.generation, now),
+    conditions: mergeConditions(config.status?.conditions, [...configConditions(input, extra, verdicts, ingress.condition), bundleCondition(budgeted.leftOut, caBundle)], config.metadata.generation, now),
     ...(config.metadata.generation === undefined ? {} : { observedGeneration: config.metadata.generation }),
     peers: {
       accepted: accepted.length,

@@ -1,7 +1,8 @@
 // federator.yaml (DESIGN §5.4) for one FederationConfig and its accepted peers.
 import { FederatorConfig, FederatorRemote, type FederatorConfigInput } from "../../lib/api/federator-config.ts";
 import { stableJson } from "../../lib/kube/apply.ts";
-import type { FederationConfig, FederationPeer } from "../../lib/api/v1alpha1.ts";
+import { ingressProvider, type FederationConfig, type FederationPeer } from "../../lib/api/v1alpha1.ts";
+import { federatorCertificateHeader } from "./ingress.ts";
 
 /** Where the federator's volumes are mounted; the config file names them. */
 export const MOUNTS = {
@@ -39,7 +40,8 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
     listen: {
       internal: `0.0.0.0:${spec.federator.ports.internal}`,
       external: `0.0.0.0:${spec.federator.ports.external}`,
-      externalTLS: spec.ingress.mode === "Passthrough",
+      externalTLS: ingressProvider(spec.ingress) === "Passthrough",
+      clientCertificateHeader: federatorCertificateHeader(config),
     },
     tls: {
       certFile: `${MOUNTS.tls}/tls.crt`,

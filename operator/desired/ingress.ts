@@ -1,13 +1,34 @@
-// The Federation Ingress (DESIGN §6): ingress-nginx terminates mutual TLS against the CA bundle
-// and hands the verified client certificate to the federator as X-SSL-Certificate.
-import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+// The Federation Ingress: the ingress controller terminates remote backends' mutual TLS against the
+// CA bundle and hands the verified leaf to the federator in a header it sets and overwrites on
+// every request. The federator reads only that header (federatorCertificateHeader), so a header a
+// client sends itself never counts. No `*-snippet` annotation unless the config asks for Wire's
+// chart layout (spec.ingress.wireChartSnippet).
+import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
+import type { FederatorConfig } from "../../lib/api/federator-config.ts";
 import { outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 import { FEDERATOR_EXTERNAL_PORT_NAME, ownCertificateSecretName } from "./workload.ts";
+import { traefikObjects, traefikRouterAnnotations } from "./ingress-traefik.ts";
+import { gatewayIngress } from "./ingress-gateway.ts";
+import type { ConditionInput } from "./conditions.ts";
 
 const NGINX = "nginx.ingress.kubernetes.io";
+/** wire-server's chart: charts/nginx-ingress-services/templates/ingress_federator.yaml. */
 export const CLIENT_CERT_SNIPPET = "proxy_set_header X-SSL-Certificate $ssl_client_escaped_cert;";
 
+/** The header the federator reads the remote's certificate from, for this config's controller. */
+export function federatorCertificateHeader(config: FederationConfig): FederatorConfig["listen"]["clientCertificateHeader"] {
+  const provider = ingressProvider(config.spec.ingress);
+  if (provider === "Traefik") return "X-Forwarded-Tls-Client-Cert";
+  if (provider === "IngressNginx" && config.spec.ingress.wireChartSnippet) return "X-SSL-Certificate";
+  return "ssl-client-cert";
+}
+
+/**
+ * ingress-nginx (and Traefik's ingress-nginx provider): verify the client against the CA bundle,
+ * pass the verified leaf as ssl-client-cert, and let bodies as large as the federator accepts
+ * through (ingress-nginx's default proxy-body-size is 1m).
+ */
 export function mutualTLSAnnotations(config: FederationConfig): Record<string, string> {
   const namespace = config.metadata.namespace ?? "default";
   return {
@@ -17,34 +38,60 @@ export function mutualTLSAnnotations(config: FederationConfig): Record<string, s
     [`${NGINX}/auth-tls-pass-certificate-to-upstream`]: "true",
     [`${NGINX}/backend-protocol`]: "HTTP",
     [`${NGINX}/ssl-redirect`]: "true",
-    [`${NGINX}/configuration-snippet`]: CLIENT_CERT_SNIPPET,
+    [`${NGINX}/proxy-body-size`]: String(config.spec.federator.maxBodyBytes),
+    ...(config.spec.ingress.wireChartSnippet ? { [`${NGINX}/configuration-snippet`]: CLIENT_CERT_SNIPPET } : {}),
   };
 }
 
-/** No Ingress in Passthrough mode: the federator terminates mutual TLS itself. */
-export function federationIngress(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
-  if (config.spec.ingress.mode === "Passthrough") return [];
-  const names = outputNames(config.metadata.name);
-  const base = meta(names.federator);
+function ingressObject(config: FederationConfig, meta: (name: string) => ObjectMeta, controllerAnnotations: Record<string, string>): KubeObject {
+  const base = meta(outputNames(config.metadata.name).federator);
   const { infraDomain, ingress } = config.spec;
-  return [
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      // The mutual TLS annotations come last: extra annotations cannot weaken them.
-      metadata: { ...base, annotations: { ...ingress.annotations, ...base.annotations, ...mutualTLSAnnotations(config) } },
-      spec: {
-        ingressClassName: ingress.className,
-        tls: [{ hosts: [infraDomain], secretName: ownCertificateSecretName(config) }],
-        rules: [
-          {
-            host: infraDomain,
-            http: {
-              paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: config.spec.federator.serviceName, port: { name: FEDERATOR_EXTERNAL_PORT_NAME } } } }],
-            },
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    // The controller's annotations come last: extra annotations cannot weaken them.
+    metadata: { ...base, annotations: { ...ingress.annotations, ...base.annotations, ...controllerAnnotations } },
+    spec: {
+      ingressClassName: ingress.className,
+      tls: [{ hosts: [infraDomain], secretName: ownCertificateSecretName(config) }],
+      rules: [
+        {
+          host: infraDomain,
+          http: {
+            paths: [{ path: "/federation", pathType: "Prefix", backend: { service: { name: config.spec.federator.serviceName, port: { name: FEDERATOR_EXTERNAL_PORT_NAME } } } }],
           },
-        ],
-      },
+        },
+      ],
     },
-  ];
+  };
+}
+
+export interface IngressContext {
+  /** The GatewayClass named by spec.ingress.className (GatewayAPI only); undefined when absent. */
+  readonly gatewayClass?: KubeObject | undefined;
+  readonly caBundlePem: string;
+}
+
+export interface FederationIngress {
+  readonly objects: readonly KubeObject[];
+  readonly condition: ConditionInput;
+}
+
+/** The objects that expose the federator for this config's provider, and the IngressReady condition. */
+export function federationIngress(config: FederationConfig, meta: (name: string) => ObjectMeta, context: IngressContext): FederationIngress {
+  const names = outputNames(config.metadata.name);
+  const configured = (objects: KubeObject[], controller: string): FederationIngress => ({
+    objects,
+    condition: { type: "IngressReady", status: "True", reason: "Configured", message: `Ingress ${names.federator} (${controller}) serves https://${config.spec.infraDomain}/federation with mutual TLS` },
+  });
+  switch (ingressProvider(config.spec.ingress)) {
+    case "Passthrough":
+      return { objects: [], condition: { type: "IngressReady", status: "True", reason: "Passthrough", message: `Service ${names.externalService} reaches the federator, which terminates mutual TLS itself` } };
+    case "IngressNginx":
+      return configured([ingressObject(config, meta, mutualTLSAnnotations(config))], "ingress-nginx annotations");
+    case "Traefik":
+      return configured([ingressObject(config, meta, traefikRouterAnnotations(config)), ...traefikObjects(config, meta)], "Traefik router, TLSOption and passTLSClientCert");
+    case "GatewayAPI":
+      return gatewayIngress(config, meta, context.gatewayClass, context.caBundlePem);
+  }
 }

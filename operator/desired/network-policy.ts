@@ -3,7 +3,7 @@
 // cargohold, background-worker by default) its internal port. The internal port is the trust
 // boundary: whatever reaches it sends requests to other backends as this backend, with its
 // certificate.
-import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { federatorSelector, outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
@@ -18,7 +18,7 @@ export const INGRESS_CONTROLLER_PEERS = [
 export function federatorNetworkPolicy(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject {
   const { ports } = config.spec.federator;
   // In Passthrough mode remotes connect straight to the external port through the LoadBalancer.
-  const external = config.spec.ingress.mode === "Passthrough" ? {} : { from: INGRESS_CONTROLLER_PEERS };
+  const external = ingressProvider(config.spec.ingress) === "Passthrough" ? {} : { from: INGRESS_CONTROLLER_PEERS };
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

@@ -2,7 +2,7 @@
 // Hot-reloadable data (allow list, CA bundle, certificate) reaches the pods through volumes or
 // the API, never through the pod template: only image, ports, replicas and resources roll pods.
 import { createHash } from "node:crypto";
-import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
+import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { DEFAULT_FEDERATOR_IMAGE } from "./admission.ts";
 import { MOUNTS } from "./federator-config.ts";
 import { federatorSelector, FEDERATOR_CONFIG_KEY, outputNames, ROLLOUT_HASH_ANNOTATION } from "./names.ts";
@@ -101,7 +101,7 @@ export function federatorServices(config: FederationConfig, meta: (name: string)
   const { ports } = config.spec.federator;
   const selector = federatorSelector(config.metadata.name);
   const external: KubeObject | undefined =
-    config.spec.ingress.mode !== "Passthrough"
+    ingressProvider(config.spec.ingress) !== "Passthrough"
       ? undefined
       : {
           apiVersion: "v1",
