@@ -21,6 +21,7 @@ export type FederatorError =
   | { readonly kind: "RemoteHttp2Error"; readonly target: string; readonly path: string; readonly detail: string }
   | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
   | { readonly kind: "RequestTooLarge"; readonly limit: number }
+  | { readonly kind: "RequestAborted" }
   | { readonly kind: "ComponentUnavailable"; readonly component: string; readonly detail: string };
 
 export type ErrorKind = FederatorError["kind"];
@@ -76,6 +77,8 @@ export const CATALOGUE: Catalogue = {
   RemoteHttp2Error: { status: 533, label: "federation-http2-error", message: (e) => e.detail },
   RemoteErrorResponse: { status: 533, label: "federation-remote-error", message: (e) => `A remote federator failed with status code: ${e.status}` },
   RequestTooLarge: { status: 413, label: "request-too-large", message: (e) => `the request body exceeds the limit of ${e.limit} bytes` },
+  // The client is gone; the answer is for logs and metrics (nginx calls this 499).
+  RequestAborted: { status: 400, label: "request-aborted", message: () => "the client aborted the request before its body was complete" },
   ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached: ${e.detail}` },
 };
 

@@ -4,7 +4,7 @@ import { constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders as H2
 import type { IncomingHttpHeaders } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import { declaredLength, sendBody } from "./body.ts";
+import { declaredLength, endedComplete, sendBody } from "./body.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { remoteFor } from "./authorization.ts";
 import type { Discovery } from "./discovery.ts";
@@ -137,6 +137,14 @@ async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: 
   return { ok: true, host, port, address: address.address };
 }
 
+/**
+ * RST_STREAM without END_STREAM. `close(code)` would first end the body (END_STREAM) and reset
+ * after, so the remote would see a truncated body as complete; destroy() resets at once.
+ */
+function resetStream(stream: ClientHttp2Stream, reason: string): void {
+  stream.destroy(new Error(reason));
+}
+
 function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: H2Headers } | { ok: false; error: unknown }> {
   return new Promise((resolve) => {
     stream.once("response", (headers) => resolve({ ok: true, headers }));
@@ -153,10 +161,15 @@ function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: 
 export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 const MAX_ATTEMPTS = 3;
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** The whole body, or undefined when the client aborted it (never a truncated body as complete). */
+async function readAll(stream: Readable): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return endedComplete(stream) ? Buffer.concat(chunks) : undefined;
 }
 
 type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
@@ -170,17 +183,21 @@ async function attempt(deps: RemoteDeps, config: FederatorConfig, request: Remot
   if (!opened.ok) return { refused: false, result: { ok: false, error: failureError(opened.failure, target.host, path), target: target.host } };
   const stream = opened.stream;
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
-  stream.setTimeout(timeoutMs, () => stream.close(h2.NGHTTP2_CANCEL));
+  let timedOut = false;
+  stream.setTimeout(timeoutMs, () => {
+    timedOut = true;
+    resetStream(stream, "timeout");
+  });
   const limit = config.limits.maxBodyBytes;
-  const body = payload !== undefined ? (stream.end(payload), { exceeded: () => false }) : sendBody(request.body, stream, limit, declaredLength(request.headers), () => stream.close(h2.NGHTTP2_CANCEL));
+  const body = payload !== undefined ? (stream.end(payload), { exceeded: () => false }) : sendBody(request.body, stream, limit, declaredLength(request.headers), () => resetStream(stream, "caller aborted"));
   const response = await awaitResponse(stream);
   if (body.exceeded()) {
-    stream.close(h2.NGHTTP2_CANCEL);
+    resetStream(stream, "body too large");
     return { refused: false, result: { ok: false, error: { kind: "RequestTooLarge", limit } } };
   }
   if (!response.ok) {
     const failure = classifyFailure(response.error, "http2");
-    const detail = stream.rstCode === h2.NGHTTP2_CANCEL ? `no response within ${timeoutMs} ms` : failure.detail;
+    const detail = timedOut ? `no response within ${timeoutMs} ms` : failure.detail;
     const refused = stream.rstCode === h2.NGHTTP2_REFUSED_STREAM;
     return { refused, result: { ok: false, error: failureError({ ...failure, detail }, target.host, path), target: target.host } };
   }
@@ -199,7 +216,9 @@ export async function callRemote(deps: RemoteDeps, config: FederatorConfig, requ
   const target = await resolveTarget(deps, config, request.targetDomain, path);
   if (!target.ok) return target;
   const length = declaredLength(request.headers);
-  const payload = length !== undefined && length <= REPLAYABLE_BODY_BYTES ? await readAll(request.body) : undefined;
+  const replayable = length !== undefined && length <= REPLAYABLE_BODY_BYTES;
+  const payload = replayable ? await readAll(request.body) : undefined;
+  if (replayable && payload === undefined) return { ok: false, error: { kind: "RequestAborted" } };
   for (let n = 1; ; n++) {
     const { refused, result } = await attempt(deps, config, request, target, path, payload);
     if (!refused || payload === undefined || n >= MAX_ATTEMPTS) return result;

@@ -64,6 +64,7 @@ export async function startWorld(options: { aRemotes?: readonly string[]; bRemot
       trusted: more.trusted ?? [ca],
       config: more.config ?? baseConfig(name, dns.address, []),
       ...(more.poolSize !== undefined ? { poolSize: more.poolSize } : {}),
+      ...(more.services !== undefined ? { services: more.services } : {}),
     });
     backends.push(backend);
     await publish();
