@@ -22,6 +22,7 @@ export type FederatorError =
   | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
   | { readonly kind: "RequestTooLarge"; readonly limit: number }
   | { readonly kind: "RequestAborted" }
+  | { readonly kind: "CertificateNotValidNow"; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
   | { readonly kind: "ComponentUnavailable"; readonly component: string; readonly detail: string };
 
 export type ErrorKind = FederatorError["kind"];
@@ -67,6 +68,11 @@ export const CATALOGUE: Catalogue = {
       e.issuerTrustedForOthers
         ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA trusted for another peer or trust.extraCABundle, not by a CA of [${e.domain}]: another CA may not vouch for [${e.domain}]; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
         : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`,
+  },
+  CertificateNotValidNow: {
+    status: 403,
+    label: "authentication-failure",
+    message: (e) => `the client certificate [${e.subject}] is valid from ${e.notBefore.toISOString()} to ${e.notAfter.toISOString()}, not now`,
   },
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },

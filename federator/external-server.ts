@@ -1,6 +1,7 @@
 // The external server (remote federators reach it through the Federation Ingress, or directly in
 // Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
 import { SERVER_OPTIONS } from "./server-options.ts";
+import { PASSTHROUGH_TLS_POLICY } from "./tls-policy.ts";
 import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
@@ -8,7 +9,7 @@ import type { TLSSocket } from "node:tls";
 import { remoteCAFingerprints, type FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
 import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
-import { certificateFromTlsSession, type CertificateResult } from "./client-certificate.ts";
+import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
 import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { UNKNOWN_DOMAIN } from "./metrics.ts";
@@ -106,6 +107,8 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!origin.ok) return refuse(rt, request, response, origin.error, undefined);
   const certificate = clientCertificate(rt, request, source);
   if (!certificate.ok) return refuse(rt, request, response, certificate.error, undefined);
+  const current = validNow(certificate.certificate, Date.now());
+  if (!current.ok) return refuse(rt, request, response, current.error, undefined);
   // 3. Strategy and allow list.
   const allowed = canFederateWith(config, origin.value);
   if (!allowed.ok) return refuse(rt, request, response, allowed.error, undefined);
@@ -155,7 +158,7 @@ export function createExternalServer(rt: Runtime): Server {
 }
 
 function tlsOptions(tls: TlsMaterial) {
-  return { cert: tls.certificateChainPem, key: tls.privateKeyPem, ca: [...tls.trustedCaPems] };
+  return { cert: tls.certificateChainPem, key: tls.privateKeyPem, ca: [...tls.trustedCaPems], ...PASSTHROUGH_TLS_POLICY };
 }
 
 /**
