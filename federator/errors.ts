@@ -22,6 +22,8 @@ export type FederatorError =
   | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
   | { readonly kind: "RequestTooLarge"; readonly limit: number }
   | { readonly kind: "RequestAborted" }
+  | { readonly kind: "RequestDeadline"; readonly seconds: number }
+  | { readonly kind: "TooManyInFlight"; readonly limit: number }
   | { readonly kind: "CertificateNotValidNow"; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
   | { readonly kind: "ComponentUnavailable"; readonly component: string; readonly detail: string };
 
@@ -85,6 +87,8 @@ export const CATALOGUE: Catalogue = {
   RequestTooLarge: { status: 413, label: "request-too-large", message: (e) => `the request body exceeds the limit of ${e.limit} bytes` },
   // The client is gone; the answer is for logs and metrics (nginx calls this 499).
   RequestAborted: { status: 400, label: "request-aborted", message: () => "the client aborted the request before its body was complete" },
+  RequestDeadline: { status: 408, label: "request-timeout", message: (e) => `the request did not complete within ${e.seconds} s` },
+  TooManyInFlight: { status: 503, label: "too-many-requests", message: (e) => `more than ${e.limit} requests from this origin are in flight; retry later` },
   ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached: ${e.detail}` },
 };
 

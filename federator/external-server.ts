@@ -12,7 +12,9 @@ import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor
 import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
 import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
-import { UNKNOWN_DOMAIN } from "./metrics.ts";
+import { deadline, whenClosed } from "./deadline.ts";
+import { http2ServerOptions } from "./http2-limits.ts";
+import { UNKNOWN_DOMAIN, UNLISTED_DOMAIN } from "./metrics.ts";
 import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
 import { originRequestId } from "./remote.ts";
 import { parseExternalRoute, parseOriginDomainHeader } from "./routes.ts";
@@ -119,6 +121,10 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
   if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
   const remote = remoteFor(config, origin.value);
+  // One origin's slow requests may not take every connection to the components.
+  const release = rt.inFlight.acquire(remote === undefined ? UNLISTED_DOMAIN : origin.value, config.limits.maxInFlightPerOrigin);
+  if (release === undefined) return refuse(rt, request, response, { kind: "TooManyInFlight", limit: config.limits.maxInFlightPerOrigin }, origin.value);
+  whenClosed(request, response, release);
   const fingerprints = remote === undefined ? [] : remoteCAFingerprints(config, remote);
   const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
   if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
@@ -144,6 +150,10 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
 
 function handler(rt: Runtime, source: CertificateSource) {
   return (request: AnyRequest, response: AnyResponse): void => {
+    const seconds = rt.snapshot().config.limits.requestDeadlineSeconds;
+    deadline(request, response, seconds * 1000, () => {
+      if (!response.headersSent) refuse(rt, request, response, { kind: "RequestDeadline", seconds }, undefined);
+    });
     ingress(rt, request, response, source).catch((error: unknown) => {
       rt.log.error({ err: error, path: request.url }, "external server failure");
       if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
@@ -154,7 +164,9 @@ function handler(rt: Runtime, source: CertificateSource) {
 
 /** Nginx mode: plain HTTP/1.1 behind the Federation Ingress, certificate from `X-SSL-Certificate`. */
 export function createExternalServer(rt: Runtime): Server {
-  return createServer(SERVER_OPTIONS, handler(rt, "header"));
+  const server = createServer(SERVER_OPTIONS, handler(rt, "header"));
+  server.maxConnections = rt.snapshot().config.limits.maxConnections;
+  return server;
 }
 
 function tlsOptions(tls: TlsMaterial) {
@@ -166,10 +178,20 @@ function tlsOptions(tls: TlsMaterial) {
  * clients), verifying the client against the CA bundle; the certificate comes from the session.
  */
 export function createExternalTlsServer(rt: Runtime): Http2SecureServer {
+  const { limits } = rt.snapshot().config;
   const server = createSecureServer(
-    { ...tlsOptions(rt.snapshot().tls), allowHTTP1: true, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ["h2", "http/1.1"] },
+    {
+      ...tlsOptions(rt.snapshot().tls),
+      ...http2ServerOptions(limits),
+      allowHTTP1: true,
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ["h2", "http/1.1"],
+      handshakeTimeout: limits.handshakeTimeoutSeconds * 1000,
+    },
     handler(rt, "tls"),
   );
+  server.maxConnections = limits.maxConnections;
   server.on("tlsClientError", (error, socket) => {
     rt.metrics.tlsErrors.inc({ direction: "ingress", domain: UNKNOWN_DOMAIN });
     rt.log.warn({ direction: "ingress", reason: "tls-handshake", message: error.message, peer: socket.remoteAddress }, "ingress TLS handshake refused");

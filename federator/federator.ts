@@ -10,6 +10,7 @@ import { ComponentClient } from "./component.ts";
 import { buildSnapshot, sourcesDigest, type Snapshot, type Sources } from "./config.ts";
 import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
 import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
+import { InFlight } from "./in-flight.ts";
 import { createInternalServer } from "./internal-server.ts";
 import { createMetrics, type FederatorMetrics } from "./metrics.ts";
 import type { Runtime } from "./runtime.ts";
@@ -67,7 +68,7 @@ export function discoveryFor(snapshot: Snapshot): Discovery {
 const openSockets = new WeakMap<Server | Http2SecureServer, Set<Socket>>();
 const openSessions = new WeakMap<Server | Http2SecureServer, Set<ServerHttp2Session>>();
 
-function listenOn(server: Server | Http2SecureServer, address: string): Promise<AddressInfo> {
+function listenOn(server: Server | Http2SecureServer, address: string, onSession: (session: ServerHttp2Session) => void): Promise<AddressInfo> {
   const { host, port } = parseHostPort(address);
   const sockets = new Set<Socket>();
   openSockets.set(server, sockets);
@@ -79,6 +80,7 @@ function listenOn(server: Server | Http2SecureServer, address: string): Promise<
   openSessions.set(server, sessions);
   server.on("session", (session: ServerHttp2Session) => {
     sessions.add(session);
+    onSession(session);
     session.once("close", () => sessions.delete(session));
   });
   return new Promise((resolve, reject) => {
@@ -133,6 +135,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     pool,
     components: new ComponentClient(),
     certificates: new CertificateHeaderCache(),
+    inFlight: new InFlight(),
     metrics,
     log,
   };
@@ -140,8 +143,8 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   const internalServer = createInternalServer(rt);
   const externalServer = externalTLS ? createExternalTlsServer(rt) : createExternalServer(rt);
   const listen = { internal: options.listen?.internal ?? snapshot.config.listen.internal, external: options.listen?.external ?? snapshot.config.listen.external };
-  const internalAddress = await listenOn(internalServer, listen.internal);
-  const externalAddress = await listenOn(externalServer, listen.external).catch(async (error: unknown) => {
+  const internalAddress = await listenOn(internalServer, listen.internal, () => undefined);
+  const externalAddress = await listenOn(externalServer, listen.external, () => undefined).catch(async (error: unknown) => {
     await closeServer(internalServer, 0);
     throw error;
   });

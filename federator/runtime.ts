@@ -6,6 +6,7 @@ import type { CertificateHeaderCache } from "./client-certificate.ts";
 import type { ComponentClient } from "./component.ts";
 import type { Snapshot } from "./config.ts";
 import type { Discovery } from "./discovery.ts";
+import type { InFlight } from "./in-flight.ts";
 import type { FederatorMetrics } from "./metrics.ts";
 import type { SessionPool } from "./session-pool.ts";
 
@@ -15,6 +16,8 @@ export interface Runtime {
   readonly pool: SessionPool;
   readonly components: ComponentClient;
   readonly certificates: CertificateHeaderCache;
+  /** Ingress requests in flight per origin (see in-flight.ts). */
+  readonly inFlight: InFlight;
   readonly metrics: FederatorMetrics;
   readonly log: Logger;
 }

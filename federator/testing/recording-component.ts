@@ -14,15 +14,19 @@ export interface RecordingComponent {
   readonly outcomes: BodyOutcome[];
   /** Body bytes received so far by requests still open. */
   receiving(): number;
+  /** Requests whose body has not ended yet. */
+  openRequests(): number;
   close(): Promise<void>;
 }
 
 export async function startRecordingComponent(host: string): Promise<RecordingComponent> {
   const outcomes: BodyOutcome[] = [];
   let open = 0;
+  let openRequests = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let done = false;
+    openRequests++;
     req.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       open += chunk.length;
@@ -30,6 +34,7 @@ export async function startRecordingComponent(host: string): Promise<RecordingCo
     const finish = (complete: boolean) => {
       if (done) return;
       done = true;
+      openRequests--;
       open -= Buffer.concat(chunks).length;
       outcomes.push({ complete, body: Buffer.concat(chunks).toString("utf8") });
     };
@@ -46,6 +51,7 @@ export async function startRecordingComponent(host: string): Promise<RecordingCo
     url: `http://${host}:${port}`,
     outcomes,
     receiving: () => open,
+    openRequests: () => openRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
