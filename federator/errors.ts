@@ -22,6 +22,8 @@ export type FederatorError =
   | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
   | { readonly kind: "RequestTooLarge"; readonly limit: number }
   | { readonly kind: "RequestAborted" }
+  | { readonly kind: "DiscoveryRateLimited"; readonly srvName: string }
+  | { readonly kind: "RemoteTargetRefused"; readonly target: string; readonly path: string; readonly address: string }
   | { readonly kind: "RequestDeadline"; readonly seconds: number }
   | { readonly kind: "TooManyInFlight"; readonly limit: number }
   | { readonly kind: "CertificateNotValidNow"; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
@@ -79,6 +81,7 @@ export const CATALOGUE: Catalogue = {
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },
   SrvNotAvailable: { status: 422, label: "invalid-domain", message: (e) => `srv record not found: ${e.srvName}` },
+  DiscoveryRateLimited: { status: 503, label: "too-many-requests", message: () => "too many discoveries of unlisted origins; retry later" },
   DiscoveryFailure: { status: 400, label: "discovery-failure", message: (e) => `DNS error: ${e.srvName}` },
   RemoteTlsError: { status: 525, label: "federation-tls-error", message: (e) => e.detail },
   RemoteConnectionRefused: { status: 521, label: "federation-connection-refused", message: (e) => e.detail },
@@ -89,7 +92,14 @@ export const CATALOGUE: Catalogue = {
   RequestAborted: { status: 400, label: "request-aborted", message: () => "the client aborted the request before its body was complete" },
   RequestDeadline: { status: 408, label: "request-timeout", message: (e) => `the request did not complete within ${e.seconds} s` },
   TooManyInFlight: { status: 503, label: "too-many-requests", message: (e) => `more than ${e.limit} requests from this origin are in flight; retry later` },
-  ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached: ${e.detail}` },
+  // Sent to the remote: the detail (our component's address and the socket error) is logged only.
+  ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached` },
+  // The address stays in the log: echoing it would tell whoever set the DNS record what we tried.
+  RemoteTargetRefused: {
+    status: 521,
+    label: "federation-connection-refused",
+    message: (e) => `refused to connect to ${e.target}: it resolves to a loopback, link-local or private address (set spec.federator.dns.allowPrivateTargets to allow)`,
+  },
 };
 
 /** HTTP reason phrases of the non-standard statuses, as wire-server sends them. */
@@ -129,6 +139,7 @@ export function errorBody(error: FederatorError): WireErrorBody {
   const base = { code: entry.status, label: entry.label, message: entry.message(error) };
   switch (error.kind) {
     case "RemoteTlsError":
+    case "RemoteTargetRefused":
     case "RemoteConnectionRefused":
     case "RemoteHttp2Error":
       return { ...base, data: { type: "federation", domain: error.target, path: error.path } };
@@ -142,4 +153,11 @@ export function errorBody(error: FederatorError): WireErrorBody {
 /** A short reason for logs and metrics; never includes certificate or body contents. */
 export function reasonOf(error: FederatorError): string {
   return CATALOGUE[error.kind].label;
+}
+
+/** What the log gets beyond the answer's message: details the answer must not echo. */
+export function logDetail(error: FederatorError): { readonly detail?: string; readonly address?: string } {
+  if (error.kind === "ComponentUnavailable") return { detail: error.detail };
+  if (error.kind === "RemoteTargetRefused") return { address: error.address };
+  return {};
 }

@@ -11,7 +11,7 @@ import { declaredLength } from "./body.ts";
 import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
 import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
-import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { deadline, whenClosed } from "./deadline.ts";
 import { http2ServerOptions } from "./http2-limits.ts";
 import { UNKNOWN_DOMAIN, UNLISTED_DOMAIN } from "./metrics.ts";
@@ -27,13 +27,19 @@ export type CertificateSource = "header" | "tls";
  * Answers with `error`, logs it once and counts it. `origin` labels metrics only once it is on the
  * allow list (else anyone could mint label values); the log names whatever origin was claimed.
  */
-function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, origin: string | undefined): void {
+function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, claimedOrigin: string | undefined): void {
   const status = statusOf(error);
+  const origin = claimedOrigin === undefined ? undefined : originLabel(rt.snapshot().config, claimedOrigin);
   rt.metrics.incoming.inc({ origin_domain: origin ?? UNKNOWN_DOMAIN, status: String(status) });
   if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: origin ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
   const claimed = header(request, "wire-origin-domain");
-  rt.log.warn({ direction: "ingress", domain: origin ?? claimed, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "ingress request refused");
+  rt.log.warn({ direction: "ingress", domain: origin ?? claimed, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message, ...logDetail(error) }, "ingress request refused");
   sendError(request, response, error);
+}
+
+/** The metric label of an origin: its domain when listed as a remote, else one shared value. */
+function originLabel(config: FederatorConfig, origin: string): string {
+  return remoteFor(config, origin) === undefined ? UNLISTED_DOMAIN : origin;
 }
 
 function header(request: AnyRequest, name: string): string | undefined {
@@ -75,7 +81,8 @@ function clientCertificate(rt: Runtime, request: AnyRequest, source: Certificate
 async function expectedHosts(rt: Runtime, config: FederatorConfig, origin: string): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; error: FederatorError }> {
   const pin = remoteFor(config, origin)?.infraDomain ?? null;
   if (pin !== null) return { ok: true, hosts: [pin] };
-  const discovered = await rt.discovery().discover(origin);
+  // Origins nobody listed (AllowAll) share one budget of DNS queries.
+  const discovered = await rt.discovery().discover(origin, () => rt.unlistedDiscovery(config));
   if (!discovered.ok) return discovered;
   return { ok: true, hosts: discovered.targets.map((t) => t.host) };
 }
@@ -114,7 +121,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   // 3. Strategy and allow list.
   const allowed = canFederateWith(config, origin.value);
   if (!allowed.ok) return refuse(rt, request, response, allowed.error, undefined);
-  rt.metrics.wireIncoming.inc({ origin_domain: origin.value });
+  rt.metrics.wireIncoming.inc({ origin_domain: originLabel(config, origin.value) });
   // 4. Discovery of the origin's federator host names; one must be a name of the certificate.
   const hosts = await expectedHosts(rt, config, origin.value);
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
@@ -143,7 +150,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!result.ok) return refuse(rt, request, response, result.error, origin.value);
   // 6. The component's answer: status, Content-Type and body (Wire passes nothing else back).
   const status = result.response.statusCode ?? 502;
-  rt.metrics.incoming.inc({ origin_domain: origin.value, status: String(status) });
+  rt.metrics.incoming.inc({ origin_domain: originLabel(config, origin.value), status: String(status) });
   const contentType = result.response.headers["content-type"];
   await sendStream(request, response, status, contentType === undefined ? {} : { "content-type": contentType }, result.response);
 }

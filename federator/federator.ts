@@ -11,6 +11,7 @@ import { buildSnapshot, sourcesDigest, type Snapshot, type Sources } from "./con
 import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
 import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
 import { InFlight } from "./in-flight.ts";
+import { TokenBucket } from "./token-bucket.ts";
 import { createInternalServer } from "./internal-server.ts";
 import { createMetrics, type FederatorMetrics } from "./metrics.ts";
 import type { Runtime } from "./runtime.ts";
@@ -129,6 +130,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     onConnection: (target) => metrics.tlsConnections.inc({ target: `${target.host}:${target.port}` }),
   });
   pool.setTls(snapshot.tls);
+  let bucket: { burst: number; rate: number; tokens: TokenBucket } | undefined;
   const rt: Runtime = {
     snapshot: () => snapshot,
     discovery: () => discovery,
@@ -136,6 +138,11 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     components: new ComponentClient(),
     certificates: new CertificateHeaderCache(),
     inFlight: new InFlight(),
+    unlistedDiscovery: (config) => {
+      const { unlistedDiscoveryBurst: burst, unlistedDiscoveryPerSecond: rate } = config.limits;
+      if (bucket === undefined || bucket.burst !== burst || bucket.rate !== rate) bucket = { burst, rate, tokens: new TokenBucket(burst, rate, Date.now()) };
+      return bucket.tokens.take(Date.now());
+    },
     metrics,
     log,
   };

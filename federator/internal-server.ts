@@ -7,7 +7,7 @@ import { addHttp2PriorKnowledge } from "./cleartext-server.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { canFederateWith } from "./authorization.ts";
 import { declaredLength } from "./body.ts";
-import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { deadline } from "./deadline.ts";
 import { http2ServerOptions } from "./http2-limits.ts";
 import { UNKNOWN_DOMAIN } from "./metrics.ts";
@@ -21,7 +21,7 @@ function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: 
   rt.metrics.outgoing.inc({ target_domain: target ?? UNKNOWN_DOMAIN, status: String(status) });
   if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: target ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
   if (error.kind === "RemoteTlsError") rt.metrics.tlsErrors.inc({ direction: "egress", domain: target ?? UNKNOWN_DOMAIN });
-  rt.log.warn({ direction: "egress", domain: target, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "egress request refused");
+  rt.log.warn({ direction: "egress", domain: target, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message, ...logDetail(error) }, "egress request refused");
   sendError(request, response, error);
 }
 

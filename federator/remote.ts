@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import { declaredLength, endedComplete, sendBody } from "./body.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { isInternalAddress } from "./address-policy.ts";
 import { remoteFor } from "./authorization.ts";
 import type { Discovery } from "./discovery.ts";
 import type { FederatorError } from "./errors.ts";
@@ -17,19 +18,21 @@ export const PINNED_PORT = 443;
 /** How much of a remote's error body we keep for the `inner` error. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-/** Headers that describe one HTTP/1.1 hop or that only we may set; never forwarded. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "te",
-  "http2-settings",
-  "x-ssl-certificate",
-  "wire-origin-domain",
-]);
+/**
+ * The caller headers that go to the remote: what wire-api-federation's client sends
+ * (Wire.API.Federation.Client: Content-Type, Accept, the API version header) and nothing else.
+ * Federator.Remote forwards every caller header; that would hand a remote brig's cookies,
+ * `Authorization` or `Z-User` if a caller ever sent them, so we list instead of filtering.
+ * The trace id and Wire-Origin-Domain are set by us (forwardedRequestHeaders).
+ */
+export const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set(["content-type", "content-length", "accept", "x-wire-api-version"]);
+
+/**
+ * The remote's response headers we return: a wire-server remote sends only Content-Type
+ * (Federator.ExternalServer keeps `Content-Type` of the component's answer), plus the length.
+ * Anything else (`Set-Cookie` above all) is the remote speaking to our caller; never passed on.
+ */
+export const RETURNED_RESPONSE_HEADERS: ReadonlySet<string> = new Set(["content-type", "content-length"]);
 
 export interface RemoteRequest {
   readonly targetDomain: string;
@@ -65,14 +68,14 @@ export function originRequestId(headers: IncomingHttpHeaders): string {
 }
 
 /**
- * Caller headers as they go to the remote: hop-by-hop and federator-owned headers removed; the
+ * Caller headers as they go to the remote: the allow-list only (hop-by-hop, cookies, credentials
+ * and federator-owned headers never pass); the
  * trace id travels as both `Wire-Origin-Request-Id` and `Request-Id`, as Federator.Remote sends it.
  */
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDomain: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(":")) continue;
-    out[name] = value;
+    if (value !== undefined && FORWARDED_REQUEST_HEADERS.has(name)) out[name] = value;
   }
   const requestId = originRequestId(headers);
   out["wire-origin-domain"] = originDomain;
@@ -81,12 +84,11 @@ export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDoma
   return out;
 }
 
-/** The remote's response headers as we return them: pseudo and hop-by-hop headers removed. */
+/** The remote's response headers as we return them: the allow-list only. */
 export function returnedResponseHeaders(headers: H2Headers): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.has(name)) continue;
-    out[name] = value;
+    if (value !== undefined && RETURNED_RESPONSE_HEADERS.has(name)) out[name] = value;
   }
   return out;
 }
@@ -134,6 +136,7 @@ async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: 
   const address = await deps.discovery.address(host);
   // wire-server connects to the SRV target by name: a name without an address is a refused connection.
   if (!address.ok) return { ok: false, error: { kind: "RemoteConnectionRefused", target: host, path, detail: address.detail } };
+  if (!config.dns.allowPrivateTargets && isInternalAddress(address.address)) return { ok: false, error: { kind: "RemoteTargetRefused", target: host, path, address: address.address } };
   return { ok: true, host, port, address: address.address };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from "../lib/log.ts";
 import type { CertificateHeaderCache } from "./client-certificate.ts";
 import type { ComponentClient } from "./component.ts";
 import type { Snapshot } from "./config.ts";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import type { Discovery } from "./discovery.ts";
 import type { InFlight } from "./in-flight.ts";
 import type { FederatorMetrics } from "./metrics.ts";
@@ -18,6 +19,8 @@ export interface Runtime {
   readonly certificates: CertificateHeaderCache;
   /** Ingress requests in flight per origin (see in-flight.ts). */
   readonly inFlight: InFlight;
+  /** Whether an SRV query for an unlisted origin may be made now (token bucket of limits.unlistedDiscovery*). */
+  readonly unlistedDiscovery: (config: FederatorConfig) => boolean;
   readonly metrics: FederatorMetrics;
   readonly log: Logger;
 }

@@ -29,7 +29,8 @@ export function baseConfig(name: string, dnsServer: string, remotes: readonly st
     infraDomain: `federator.${name}.example`,
     strategy: "AllowList",
     remotes: remotes.map((domain) => ({ domain, infraDomain: null, searchPolicy: "full_search", restriction: { type: "AllowAll" } })),
-    dns: { server: dnsServer },
+    // Every test backend is on 127.0.0.x.
+    dns: { server: dnsServer, allowPrivateTargets: true },
   };
   return config;
 }

@@ -70,6 +70,8 @@ export const FederatorConfig = z.strictObject({
       handshakeTimeoutSeconds: z.number().int().min(1).default(10).meta({ description: "Passthrough mode: time a client has to finish the TLS handshake." }),
       maxInFlightPerOrigin: z.number().int().min(1).default(128).meta({ description: "Ingress requests in flight per origin domain (unlisted origins share one count); more get 503." }),
       requestDeadlineSeconds: z.number().int().min(1).default(120).meta({ description: "Total time one exchange (request body, upstream call, response) may take on either port; requestTimeoutSeconds bounds idle time." }),
+      unlistedDiscoveryBurst: z.number().int().min(1).default(20).meta({ description: "AllowAll: SRV queries for origins not listed as remotes that may be made at once (cached answers are free)." }),
+      unlistedDiscoveryPerSecond: z.number().min(0.1).default(5).meta({ description: "AllowAll: sustained SRV queries per second for unlisted origins; beyond, 503 too-many-requests." }),
       maxSessionAgeSeconds: z.number().int().min(1).default(3600).meta({ description: "Passthrough mode: an ingress session older than this gets GOAWAY, so its client reconnects and is verified again." }),
     })
     .prefault({}),
