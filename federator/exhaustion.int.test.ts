@@ -26,7 +26,7 @@ beforeAll(async () => {
   world = await startWorld({ aRemotes: ["s.example"], bRemotes: ["s.example"] });
   brig = await startRecordingComponent("127.0.0.11");
   s = await world.addBackend("s", "127.0.0.11", {
-    config: { ...baseConfig("s", world.dns.address, ["a.example", "b.example"]), limits: { maxInFlightPerOrigin: IN_FLIGHT, requestDeadlineSeconds: 2, handshakeTimeoutSeconds: 1 } },
+    config: { ...baseConfig("s", world.dns.address, ["a.example", "b.example"]), limits: { maxInFlightPerOrigin: IN_FLIGHT, requestDeadlineSeconds: 2, handshakeTimeoutSeconds: 1, maxSessionAgeSeconds: 2 } },
     services: { brig: brig.url },
   });
   aCertificate = await federatorCertificate(world.ca, "federator.a.example");
@@ -120,6 +120,12 @@ describe("HTTP/2 and slow-client exhaustion", () => {
       clearInterval(timer);
     }
   }, 30_000);
+
+  it("sends GOAWAY to a Passthrough session older than the maximum session age (finding 11)", async () => {
+    const session = external(aCertificate);
+    const code = await new Promise<number>((resolve) => session.once("goaway", (c: number) => resolve(c)));
+    expect(code).toBe(h2.NGHTTP2_NO_ERROR);
+  }, 20_000);
 
   it("closes a connection that does not finish its TLS handshake within the handshake timeout", async () => {
     const socket = netConnect(s.externalPort, s.ip);

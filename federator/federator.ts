@@ -151,7 +151,14 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   const externalServer = externalTLS ? createExternalTlsServer(rt) : createExternalServer(rt);
   const listen = { internal: options.listen?.internal ?? snapshot.config.listen.internal, external: options.listen?.external ?? snapshot.config.listen.external };
   const internalAddress = await listenOn(internalServer, listen.internal, () => undefined);
-  const externalAddress = await listenOn(externalServer, listen.external, () => undefined).catch(async (error: unknown) => {
+  // Passthrough sessions are verified once, at the handshake: a maximum age makes every client
+  // reconnect (and be verified against the CA bundle of the day) now and then.
+  const maxAge = (session: ServerHttp2Session): void => {
+    const timer = setTimeout(() => session.close(), snapshot.config.limits.maxSessionAgeSeconds * 1000);
+    timer.unref();
+    session.once("close", () => clearTimeout(timer));
+  };
+  const externalAddress = await listenOn(externalServer, listen.external, externalTLS ? maxAge : () => undefined).catch(async (error: unknown) => {
     await closeServer(internalServer, 0);
     throw error;
   });
