@@ -30,21 +30,41 @@ export interface BodyTransfer {
   exceeded(): boolean;
 }
 
+/** What a request body's source exposes about how it ended (IncomingMessage, Http2ServerRequest). */
+interface BodySource extends Readable {
+  readonly aborted?: boolean;
+}
+
+/**
+ * Whether a source that emitted "end" really got its whole body. Node's HTTP/2 server ends the
+ * readable side of a stream the client reset (RST_STREAM mid-body) as if the body were complete,
+ * after flagging the request aborted; an HTTP/1.1 request whose connection dropped is aborted too.
+ */
+export function endedComplete(source: BodySource): boolean {
+  return source.aborted !== true;
+}
+
 /**
  * Streams `source` into `destination`. With a declared Content-Length (already checked against the
  * limit) the HTTP parser bounds the body, so no counting is needed; otherwise a BodyLimit counts.
- * Any failure calls `fail`, which must end `destination`.
+ * `destination` is ended only when the source ended complete: a client that aborts mid-body makes
+ * `fail` run instead, which must destroy (never end) `destination`, so the component or remote
+ * sees an aborted request and never a truncated one as whole.
  */
-export function sendBody(source: Readable, destination: Writable, limit: number, declaredLength: number | undefined, fail: (error: Error) => void): BodyTransfer {
+export function sendBody(source: BodySource, destination: Writable, limit: number, declaredLength: number | undefined, fail: (error: Error) => void): BodyTransfer {
+  const aborted = () => fail(new Error("the client aborted the request body"));
   source.once("error", fail);
-  if (declaredLength !== undefined) {
-    source.pipe(destination);
-    return { exceeded: () => false };
-  }
-  const counter = new BodyLimit(limit);
-  counter.once("error", fail);
-  source.pipe(counter).pipe(destination);
-  return { exceeded: () => counter.exceeded };
+  source.once("aborted", aborted);
+  const counter = declaredLength === undefined ? new BodyLimit(limit) : undefined;
+  const sink: Writable = counter ?? destination;
+  counter?.once("error", fail);
+  if (counter !== undefined) counter.pipe(destination);
+  source.once("end", () => (endedComplete(source) ? sink.end() : aborted()));
+  source.once("close", () => {
+    if (!source.readableEnded) aborted();
+  });
+  source.pipe(sink, { end: false });
+  return { exceeded: () => counter?.exceeded ?? false };
 }
 
 /** The Content-Length of a request, when it declares a valid one. */

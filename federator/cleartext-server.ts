@@ -5,7 +5,7 @@
 // so each connection's first bytes decide: the HTTP/2 preface goes to an http2 server, anything
 // else to the HTTP/1.1 server's own connection handling (keep-alive, header timeouts, limits).
 import type { Server } from "node:http";
-import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import { createServer as createHttp2Server, type Http2Server, type ServerOptions as Http2ServerOptions, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import type { Socket } from "node:net";
 import { HEADERS_TIMEOUT_MS } from "./server-options.ts";
 
@@ -22,8 +22,8 @@ export function startsWithHttp2Preface(bytes: Buffer): boolean | undefined {
  * Makes `http1` (not yet listening) also serve HTTP/2 prior knowledge with `handler`. Its
  * `session` event reports the HTTP/2 sessions so a caller can close them (GOAWAY) on shutdown.
  */
-export function addHttp2PriorKnowledge(http1: Server, handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void): Http2Server {
-  const http2 = createHttp2Server({}, handler);
+export function addHttp2PriorKnowledge(http1: Server, handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void, options: Http2ServerOptions = {}): Http2Server {
+  const http2 = createHttp2Server(options, handler);
   http2.on("session", (session: ServerHttp2Session) => http1.emit("session", session));
   const http1Handlers = http1.listeners("connection") as ((socket: Socket) => void)[];
   http1.removeAllListeners("connection");

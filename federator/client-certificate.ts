@@ -13,6 +13,9 @@ export interface ClientCertificate {
   readonly dnsNames: readonly string[];
   readonly subject: string;
   readonly sha256Fingerprint: string;
+  /** Validity in epoch milliseconds, read once when parsed. */
+  readonly notBefore: number;
+  readonly notAfter: number;
 }
 
 export type CertificateResult = { readonly ok: true; readonly certificate: ClientCertificate } | { readonly ok: false; readonly error: FederatorError };
@@ -49,7 +52,14 @@ export function dnsNamesOf(der: ArrayBuffer | Uint8Array): readonly string[] {
 
 function describe(der: Uint8Array): ClientCertificate {
   const node = new NodeX509Certificate(der);
-  return { x509: node, dnsNames: dnsNamesOf(der), subject: node.subject.replace(/\n/g, ", "), sha256Fingerprint: node.fingerprint256 };
+  return {
+    x509: node,
+    dnsNames: dnsNamesOf(der),
+    subject: node.subject.replace(/\n/g, ", "),
+    sha256Fingerprint: node.fingerprint256,
+    notBefore: Date.parse(node.validFrom),
+    notAfter: Date.parse(node.validTo),
+  };
 }
 
 /** Parses exactly one PEM certificate (Wire's decodeCertificate: "no certificate found" / "found multiple certificates"). */
@@ -117,6 +127,16 @@ export function certificateFromTlsSession(peer: NodeX509Certificate | undefined)
   } catch (error) {
     return parseError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * Refuses a leaf outside its validity period. Whoever forwarded the header (nginx) should have
+ * checked it, and OpenSSL checks it at the handshake, but a header is only as good as its sender
+ * and an HTTP/2 session outlives the moment it was verified.
+ */
+export function validNow(certificate: ClientCertificate, now: number): { readonly ok: true } | { readonly ok: false; readonly error: FederatorError } {
+  if (now >= certificate.notBefore && now <= certificate.notAfter) return { ok: true };
+  return { ok: false, error: { kind: "CertificateNotValidNow", subject: certificate.subject, notBefore: new Date(certificate.notBefore), notAfter: new Date(certificate.notAfter) } };
 }
 
 /**

@@ -99,9 +99,13 @@ export class Discovery {
     this.#systemTtl = options.systemTtlSeconds ?? 5;
   }
 
-  /** All federator targets of `domain`, in RFC 2782 order. */
-  async discover(domain: string): Promise<SrvResult> {
+  /**
+   * All federator targets of `domain`, in RFC 2782 order. `admit`, when given, is asked before a
+   * query that the cache cannot answer (rate-limiting origins nobody listed); refused, no query.
+   */
+  async discover(domain: string, admit?: () => boolean): Promise<SrvResult> {
     const name = srvName(domain);
+    if (admit !== undefined && !this.#isCached(name, "SRV") && !admit()) return { ok: false, error: { kind: "DiscoveryRateLimited", srvName: name } };
     const lookup = await this.#cached(name, "SRV");
     if (!lookup.ok) return { ok: false, error: lookupError(lookup, name) };
     const targets = orderTargets(lookup.answers);
@@ -134,6 +138,11 @@ export class Discovery {
     if (this.#systemCache.size >= this.#maxEntries) this.#systemCache.clear();
     this.#systemCache.set(key, { expires: now + this.#systemTtl * 1000, result });
     return result;
+  }
+
+  #isCached(name: string, type: "SRV" | "A" | "AAAA"): boolean {
+    const hit = this.#cache.get(`${type} ${name.toLowerCase()}`);
+    return hit !== undefined && hit.expires > this.#now();
   }
 
   #cached(name: string, type: "SRV" | "A" | "AAAA"): Promise<Lookup> {

@@ -21,6 +21,12 @@ export type FederatorError =
   | { readonly kind: "RemoteHttp2Error"; readonly target: string; readonly path: string; readonly detail: string }
   | { readonly kind: "RemoteErrorResponse"; readonly target: string; readonly path: string; readonly status: number; readonly body: Buffer }
   | { readonly kind: "RequestTooLarge"; readonly limit: number }
+  | { readonly kind: "RequestAborted" }
+  | { readonly kind: "DiscoveryRateLimited"; readonly srvName: string }
+  | { readonly kind: "RemoteTargetRefused"; readonly target: string; readonly path: string; readonly address: string }
+  | { readonly kind: "RequestDeadline"; readonly seconds: number }
+  | { readonly kind: "TooManyInFlight"; readonly limit: number }
+  | { readonly kind: "CertificateNotValidNow"; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
   | { readonly kind: "ComponentUnavailable"; readonly component: string; readonly detail: string };
 
 export type ErrorKind = FederatorError["kind"];
@@ -67,16 +73,33 @@ export const CATALOGUE: Catalogue = {
         ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA trusted for another peer or trust.extraCABundle, not by a CA of [${e.domain}]: another CA may not vouch for [${e.domain}]; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
         : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`,
   },
+  CertificateNotValidNow: {
+    status: 403,
+    label: "authentication-failure",
+    message: (e) => `the client certificate [${e.subject}] is valid from ${e.notBefore.toISOString()} to ${e.notAfter.toISOString()}, not now`,
+  },
   // 400, not 403: the cause may be wrong input in the original request, so the client should see it.
   FederationDenied: { status: 400, label: "federation-denied", message: (e) => `origin domain [${e.domain}] not in the federation allow list` },
   SrvNotAvailable: { status: 422, label: "invalid-domain", message: (e) => `srv record not found: ${e.srvName}` },
+  DiscoveryRateLimited: { status: 503, label: "too-many-requests", message: () => "too many discoveries of unlisted origins; retry later" },
   DiscoveryFailure: { status: 400, label: "discovery-failure", message: (e) => `DNS error: ${e.srvName}` },
   RemoteTlsError: { status: 525, label: "federation-tls-error", message: (e) => e.detail },
   RemoteConnectionRefused: { status: 521, label: "federation-connection-refused", message: (e) => e.detail },
   RemoteHttp2Error: { status: 533, label: "federation-http2-error", message: (e) => e.detail },
   RemoteErrorResponse: { status: 533, label: "federation-remote-error", message: (e) => `A remote federator failed with status code: ${e.status}` },
   RequestTooLarge: { status: 413, label: "request-too-large", message: (e) => `the request body exceeds the limit of ${e.limit} bytes` },
-  ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached: ${e.detail}` },
+  // The client is gone; the answer is for logs and metrics (nginx calls this 499).
+  RequestAborted: { status: 400, label: "request-aborted", message: () => "the client aborted the request before its body was complete" },
+  RequestDeadline: { status: 408, label: "request-timeout", message: (e) => `the request did not complete within ${e.seconds} s` },
+  TooManyInFlight: { status: 503, label: "too-many-requests", message: (e) => `more than ${e.limit} requests from this origin are in flight; retry later` },
+  // Sent to the remote: the detail (our component's address and the socket error) is logged only.
+  ComponentUnavailable: { status: 500, label: "server-error", message: (e) => `the local ${e.component} could not be reached` },
+  // The address stays in the log: echoing it would tell whoever set the DNS record what we tried.
+  RemoteTargetRefused: {
+    status: 521,
+    label: "federation-connection-refused",
+    message: (e) => `refused to connect to ${e.target}: it resolves to a loopback, link-local or private address (set spec.federator.dns.allowPrivateTargets to allow)`,
+  },
 };
 
 /** HTTP reason phrases of the non-standard statuses, as wire-server sends them. */
@@ -116,6 +139,7 @@ export function errorBody(error: FederatorError): WireErrorBody {
   const base = { code: entry.status, label: entry.label, message: entry.message(error) };
   switch (error.kind) {
     case "RemoteTlsError":
+    case "RemoteTargetRefused":
     case "RemoteConnectionRefused":
     case "RemoteHttp2Error":
       return { ...base, data: { type: "federation", domain: error.target, path: error.path } };
@@ -129,4 +153,11 @@ export function errorBody(error: FederatorError): WireErrorBody {
 /** A short reason for logs and metrics; never includes certificate or body contents. */
 export function reasonOf(error: FederatorError): string {
   return CATALOGUE[error.kind].label;
+}
+
+/** What the log gets beyond the answer's message: details the answer must not echo. */
+export function logDetail(error: FederatorError): { readonly detail?: string; readonly address?: string } {
+  if (error.kind === "ComponentUnavailable") return { detail: error.detail };
+  if (error.kind === "RemoteTargetRefused") return { address: error.address };
+  return {};
 }

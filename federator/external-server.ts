@@ -1,6 +1,7 @@
 // The external server (remote federators reach it through the Federation Ingress, or directly in
 // Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
 import { SERVER_OPTIONS } from "./server-options.ts";
+import { PASSTHROUGH_TLS_POLICY } from "./tls-policy.ts";
 import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
@@ -8,10 +9,12 @@ import type { TLSSocket } from "node:tls";
 import { remoteCAFingerprints, type FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
 import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
-import { certificateFromTlsSession, type CertificateResult } from "./client-certificate.ts";
+import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
-import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
-import { UNKNOWN_DOMAIN } from "./metrics.ts";
+import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { deadline, whenClosed } from "./deadline.ts";
+import { http2ServerOptions } from "./http2-limits.ts";
+import { UNKNOWN_DOMAIN, UNLISTED_DOMAIN } from "./metrics.ts";
 import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
 import { originRequestId } from "./remote.ts";
 import { parseExternalRoute, parseOriginDomainHeader } from "./routes.ts";
@@ -24,13 +27,19 @@ export type CertificateSource = "header" | "tls";
  * Answers with `error`, logs it once and counts it. `origin` labels metrics only once it is on the
  * allow list (else anyone could mint label values); the log names whatever origin was claimed.
  */
-function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, origin: string | undefined): void {
+function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: FederatorError, claimedOrigin: string | undefined): void {
   const status = statusOf(error);
+  const origin = claimedOrigin === undefined ? undefined : originLabel(rt.snapshot().config, claimedOrigin);
   rt.metrics.incoming.inc({ origin_domain: origin ?? UNKNOWN_DOMAIN, status: String(status) });
   if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: origin ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
   const claimed = header(request, "wire-origin-domain");
-  rt.log.warn({ direction: "ingress", domain: origin ?? claimed, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "ingress request refused");
+  rt.log.warn({ direction: "ingress", domain: origin ?? claimed, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message, ...logDetail(error) }, "ingress request refused");
   sendError(request, response, error);
+}
+
+/** The metric label of an origin: its domain when listed as a remote, else one shared value. */
+function originLabel(config: FederatorConfig, origin: string): string {
+  return remoteFor(config, origin) === undefined ? UNLISTED_DOMAIN : origin;
 }
 
 function header(request: AnyRequest, name: string): string | undefined {
@@ -76,7 +85,8 @@ function clientCertificate(rt: Runtime, config: FederatorConfig, request: AnyReq
 async function expectedHosts(rt: Runtime, config: FederatorConfig, origin: string): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; error: FederatorError }> {
   const pin = remoteFor(config, origin)?.infraDomain ?? null;
   if (pin !== null) return { ok: true, hosts: [pin] };
-  const discovered = await rt.discovery().discover(origin);
+  // Origins nobody listed (AllowAll) share one budget of DNS queries.
+  const discovered = await rt.discovery().discover(origin, () => rt.unlistedDiscovery(config));
   if (!discovered.ok) return discovered;
   return { ok: true, hosts: discovered.targets.map((t) => t.host) };
 }
@@ -110,16 +120,22 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!origin.ok) return refuse(rt, request, response, origin.error, undefined);
   const certificate = clientCertificate(rt, config, request, source);
   if (!certificate.ok) return refuse(rt, request, response, certificate.error, undefined);
+  const current = validNow(certificate.certificate, Date.now());
+  if (!current.ok) return refuse(rt, request, response, current.error, undefined);
   // 3. Strategy and allow list.
   const allowed = canFederateWith(config, origin.value);
   if (!allowed.ok) return refuse(rt, request, response, allowed.error, undefined);
-  rt.metrics.wireIncoming.inc({ origin_domain: origin.value });
+  rt.metrics.wireIncoming.inc({ origin_domain: originLabel(config, origin.value) });
   // 4. Discovery of the origin's federator host names; one must be a name of the certificate.
   const hosts = await expectedHosts(rt, config, origin.value);
   if (!hosts.ok) return refuse(rt, request, response, hosts.error, origin.value);
   const authenticated = certificateMatchesAnyHost(certificate.certificate.dnsNames, hosts.hosts);
   if (!authenticated.ok) return refuse(rt, request, response, authenticated.error, origin.value);
   const remote = remoteFor(config, origin.value);
+  // One origin's slow requests may not take every connection to the components.
+  const release = rt.inFlight.acquire(remote === undefined ? UNLISTED_DOMAIN : origin.value, config.limits.maxInFlightPerOrigin);
+  if (release === undefined) return refuse(rt, request, response, { kind: "TooManyInFlight", limit: config.limits.maxInFlightPerOrigin }, origin.value);
+  whenClosed(request, response, release);
   const fingerprints = remote === undefined ? [] : remoteCAFingerprints(config, remote);
   const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
   if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
@@ -138,13 +154,17 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   if (!result.ok) return refuse(rt, request, response, result.error, origin.value);
   // 6. The component's answer: status, Content-Type and body (Wire passes nothing else back).
   const status = result.response.statusCode ?? 502;
-  rt.metrics.incoming.inc({ origin_domain: origin.value, status: String(status) });
+  rt.metrics.incoming.inc({ origin_domain: originLabel(config, origin.value), status: String(status) });
   const contentType = result.response.headers["content-type"];
   await sendStream(request, response, status, contentType === undefined ? {} : { "content-type": contentType }, result.response);
 }
 
 function handler(rt: Runtime, source: CertificateSource) {
   return (request: AnyRequest, response: AnyResponse): void => {
+    const seconds = rt.snapshot().config.limits.requestDeadlineSeconds;
+    deadline(request, response, seconds * 1000, () => {
+      if (!response.headersSent) refuse(rt, request, response, { kind: "RequestDeadline", seconds }, undefined);
+    });
     ingress(rt, request, response, source).catch((error: unknown) => {
       rt.log.error({ err: error, path: request.url }, "external server failure");
       if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
@@ -155,11 +175,13 @@ function handler(rt: Runtime, source: CertificateSource) {
 
 /** Behind the Federation Ingress: plain HTTP/1.1, certificate from the configured controller's header. */
 export function createExternalServer(rt: Runtime): Server {
-  return createServer(SERVER_OPTIONS, handler(rt, "header"));
+  const server = createServer(SERVER_OPTIONS, handler(rt, "header"));
+  server.maxConnections = rt.snapshot().config.limits.maxConnections;
+  return server;
 }
 
 function tlsOptions(tls: TlsMaterial) {
-  return { cert: tls.certificateChainPem, key: tls.privateKeyPem, ca: [...tls.trustedCaPems] };
+  return { cert: tls.certificateChainPem, key: tls.privateKeyPem, ca: [...tls.trustedCaPems], ...PASSTHROUGH_TLS_POLICY };
 }
 
 /**
@@ -167,10 +189,20 @@ function tlsOptions(tls: TlsMaterial) {
  * clients), verifying the client against the CA bundle; the certificate comes from the session.
  */
 export function createExternalTlsServer(rt: Runtime): Http2SecureServer {
+  const { limits } = rt.snapshot().config;
   const server = createSecureServer(
-    { ...tlsOptions(rt.snapshot().tls), allowHTTP1: true, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ["h2", "http/1.1"] },
+    {
+      ...tlsOptions(rt.snapshot().tls),
+      ...http2ServerOptions(limits),
+      allowHTTP1: true,
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ["h2", "http/1.1"],
+      handshakeTimeout: limits.handshakeTimeoutSeconds * 1000,
+    },
     handler(rt, "tls"),
   );
+  server.maxConnections = limits.maxConnections;
   server.on("tlsClientError", (error, socket) => {
     rt.metrics.tlsErrors.inc({ direction: "ingress", domain: UNKNOWN_DOMAIN });
     rt.log.warn({ direction: "ingress", reason: "tls-handshake", message: error.message, peer: socket.remoteAddress }, "ingress TLS handshake refused");

@@ -10,6 +10,8 @@ import { ComponentClient } from "./component.ts";
 import { buildSnapshot, sourcesDigest, type Snapshot, type Sources } from "./config.ts";
 import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
 import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
+import { InFlight } from "./in-flight.ts";
+import { TokenBucket } from "./token-bucket.ts";
 import { createInternalServer } from "./internal-server.ts";
 import { createMetrics, type FederatorMetrics } from "./metrics.ts";
 import type { Runtime } from "./runtime.ts";
@@ -67,7 +69,7 @@ export function discoveryFor(snapshot: Snapshot): Discovery {
 const openSockets = new WeakMap<Server | Http2SecureServer, Set<Socket>>();
 const openSessions = new WeakMap<Server | Http2SecureServer, Set<ServerHttp2Session>>();
 
-function listenOn(server: Server | Http2SecureServer, address: string): Promise<AddressInfo> {
+function listenOn(server: Server | Http2SecureServer, address: string, onSession: (session: ServerHttp2Session) => void): Promise<AddressInfo> {
   const { host, port } = parseHostPort(address);
   const sockets = new Set<Socket>();
   openSockets.set(server, sockets);
@@ -79,6 +81,7 @@ function listenOn(server: Server | Http2SecureServer, address: string): Promise<
   openSessions.set(server, sessions);
   server.on("session", (session: ServerHttp2Session) => {
     sessions.add(session);
+    onSession(session);
     session.once("close", () => sessions.delete(session));
   });
   return new Promise((resolve, reject) => {
@@ -127,12 +130,19 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     onConnection: (target) => metrics.tlsConnections.inc({ target: `${target.host}:${target.port}` }),
   });
   pool.setTls(snapshot.tls);
+  let bucket: { burst: number; rate: number; tokens: TokenBucket } | undefined;
   const rt: Runtime = {
     snapshot: () => snapshot,
     discovery: () => discovery,
     pool,
     components: new ComponentClient(),
     certificates: new CertificateHeaderCache(),
+    inFlight: new InFlight(),
+    unlistedDiscovery: (config) => {
+      const { unlistedDiscoveryBurst: burst, unlistedDiscoveryPerSecond: rate } = config.limits;
+      if (bucket === undefined || bucket.burst !== burst || bucket.rate !== rate) bucket = { burst, rate, tokens: new TokenBucket(burst, rate, Date.now()) };
+      return bucket.tokens.take(Date.now());
+    },
     metrics,
     log,
   };
@@ -140,8 +150,15 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
   const internalServer = createInternalServer(rt);
   const externalServer = externalTLS ? createExternalTlsServer(rt) : createExternalServer(rt);
   const listen = { internal: options.listen?.internal ?? snapshot.config.listen.internal, external: options.listen?.external ?? snapshot.config.listen.external };
-  const internalAddress = await listenOn(internalServer, listen.internal);
-  const externalAddress = await listenOn(externalServer, listen.external).catch(async (error: unknown) => {
+  const internalAddress = await listenOn(internalServer, listen.internal, () => undefined);
+  // Passthrough sessions are verified once, at the handshake: a maximum age makes every client
+  // reconnect (and be verified against the CA bundle of the day) now and then.
+  const maxAge = (session: ServerHttp2Session): void => {
+    const timer = setTimeout(() => session.close(), snapshot.config.limits.maxSessionAgeSeconds * 1000);
+    timer.unref();
+    session.once("close", () => clearTimeout(timer));
+  };
+  const externalAddress = await listenOn(externalServer, listen.external, externalTLS ? maxAge : () => undefined).catch(async (error: unknown) => {
     await closeServer(internalServer, 0);
     throw error;
   });

@@ -7,7 +7,9 @@ import { addHttp2PriorKnowledge } from "./cleartext-server.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { canFederateWith } from "./authorization.ts";
 import { declaredLength } from "./body.ts";
-import { errorBody, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
+import { deadline } from "./deadline.ts";
+import { http2ServerOptions } from "./http2-limits.ts";
 import { UNKNOWN_DOMAIN } from "./metrics.ts";
 import { callRemote } from "./remote.ts";
 import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } from "./responses.ts";
@@ -19,7 +21,7 @@ function refuse(rt: Runtime, request: AnyRequest, response: AnyResponse, error: 
   rt.metrics.outgoing.inc({ target_domain: target ?? UNKNOWN_DOMAIN, status: String(status) });
   if (error.kind === "SrvNotAvailable" || error.kind === "DiscoveryFailure") rt.metrics.discoveryFailures.inc({ domain: target ?? UNKNOWN_DOMAIN, reason: reasonOf(error) });
   if (error.kind === "RemoteTlsError") rt.metrics.tlsErrors.inc({ direction: "egress", domain: target ?? UNKNOWN_DOMAIN });
-  rt.log.warn({ direction: "egress", domain: target, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message }, "egress request refused");
+  rt.log.warn({ direction: "egress", domain: target, path: request.url, status, reason: reasonOf(error), message: errorBody(error).message, ...logDetail(error) }, "egress request refused");
   sendError(request, response, error);
 }
 
@@ -61,6 +63,10 @@ async function handle(rt: Runtime, request: AnyRequest, response: AnyResponse): 
 
 function handler(rt: Runtime) {
   return (request: AnyRequest, response: AnyResponse): void => {
+    const seconds = rt.snapshot().config.limits.requestDeadlineSeconds;
+    deadline(request, response, seconds * 1000, () => {
+      if (!response.headersSent) refuse(rt, request, response, { kind: "RequestDeadline", seconds }, undefined);
+    });
     handle(rt, request, response).catch((error: unknown) => {
       rt.log.error({ err: error, path: request.url }, "internal server failure");
       if (!response.headersSent) sendText(request, response, 500, "text/plain", "internal error");
@@ -71,7 +77,9 @@ function handler(rt: Runtime) {
 
 /** The internal listener: HTTP/1.1, and HTTP/2 prior knowledge as wire-server's components speak it. */
 export function createInternalServer(rt: Runtime): Server {
+  const { limits } = rt.snapshot().config;
   const server = createServer(SERVER_OPTIONS, handler(rt));
-  addHttp2PriorKnowledge(server, handler(rt));
+  server.maxConnections = limits.maxConnections;
+  addHttp2PriorKnowledge(server, handler(rt), http2ServerOptions(limits));
   return server;
 }

@@ -28,7 +28,7 @@ function config(strategy: FederatorConfigInput["strategy"]): string {
     strategy,
     remotes: [{ domain: "b.example" }, { domain: "peer.example" }],
     services: components.services,
-    dns: { server: dns.address },
+    dns: { server: dns.address, allowPrivateTargets: true },
   };
   return stringify(document);
 }

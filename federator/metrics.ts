@@ -19,6 +19,8 @@ export interface FederatorMetrics {
 }
 
 export const UNKNOWN_DOMAIN = "-";
+/** The one label value (and in-flight count) of all origins not listed as remotes (AllowAll). */
+export const UNLISTED_DOMAIN = "unlisted";
 
 export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: boolean; kubeWatchRequests?: () => number } = {}): FederatorMetrics {
   const registry = new Registry();

@@ -32,7 +32,7 @@ function federatorYaml(remotes: readonly string[]): string {
     remotes: remotes.map((domain) => ({ domain })),
     services: components.services,
     // No records: an allowed target fails discovery (422 invalid-domain), a denied one is refused first.
-    dns: { server: dns.address },
+    dns: { server: dns.address, allowPrivateTargets: true },
   };
   return stringify(document);
 }

@@ -3,7 +3,7 @@ import { originIp } from "./external-server.ts";
 import { forwardedRequestHeaders, returnedResponseHeaders } from "./remote.ts";
 
 describe("headers on egress", () => {
-  it("passes the caller's headers on, sets Wire-Origin-Domain itself and drops hop-by-hop and spoofable ones", () => {
+  it("passes only allow-listed caller headers on, sets Wire-Origin-Domain itself and drops hop-by-hop, spoofable and credential ones", () => {
     const out = forwardedRequestHeaders(
       {
         "content-type": "application/json",
@@ -14,6 +14,10 @@ describe("headers on egress", () => {
         connection: "keep-alive",
         "transfer-encoding": "chunked",
         host: "federator:8080",
+        cookie: "zuid=secret",
+        authorization: "Bearer secret",
+        "z-user": "6e2b1d7c-0000-0000-0000-000000000001",
+        "x-custom": "anything",
       },
       "a.example",
     );
@@ -33,8 +37,8 @@ describe("headers on egress", () => {
     expect(out["wire-origin-request-id"]).toBe("rid-7");
   });
 
-  it("returns the remote's headers without HTTP/2 pseudo-headers", () => {
-    expect(returnedResponseHeaders({ ":status": "200", "content-type": "application/json", "content-length": "2" })).toEqual({ "content-type": "application/json", "content-length": "2" });
+  it("returns only the remote's Content-Type and Content-Length (never Set-Cookie)", () => {
+    expect(returnedResponseHeaders({ ":status": "200", "content-type": "application/json", "content-length": "2", "set-cookie": ["zuid=x"], "x-other": "y" })).toEqual({ "content-type": "application/json", "content-length": "2" });
   });
 });
 

@@ -4,8 +4,9 @@ import { constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders as H2
 import type { IncomingHttpHeaders } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import { declaredLength, sendBody } from "./body.ts";
+import { declaredLength, endedComplete, sendBody } from "./body.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
+import { isInternalAddress } from "./address-policy.ts";
 import { remoteFor } from "./authorization.ts";
 import type { Discovery } from "./discovery.ts";
 import type { FederatorError } from "./errors.ts";
@@ -17,21 +18,21 @@ export const PINNED_PORT = 443;
 /** How much of a remote's error body we keep for the `inner` error. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-/** Headers that describe one HTTP/1.1 hop or that only we may set; never forwarded. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "te",
-  "http2-settings",
-  "x-ssl-certificate",
-  "ssl-client-cert",
-  "x-forwarded-tls-client-cert",
-  "wire-origin-domain",
-]);
+/**
+ * The caller headers that go to the remote: what wire-api-federation's client sends
+ * (Wire.API.Federation.Client: Content-Type, Accept, the API version header) and nothing else.
+ * Federator.Remote forwards every caller header; that would hand a remote brig's cookies,
+ * `Authorization` or `Z-User` if a caller ever sent them, so we list instead of filtering.
+ * The trace id and Wire-Origin-Domain are set by us (forwardedRequestHeaders).
+ */
+export const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set(["content-type", "content-length", "accept", "x-wire-api-version"]);
+
+/**
+ * The remote's response headers we return: a wire-server remote sends only Content-Type
+ * (Federator.ExternalServer keeps `Content-Type` of the component's answer), plus the length.
+ * Anything else (`Set-Cookie` above all) is the remote speaking to our caller; never passed on.
+ */
+export const RETURNED_RESPONSE_HEADERS: ReadonlySet<string> = new Set(["content-type", "content-length"]);
 
 export interface RemoteRequest {
   readonly targetDomain: string;
@@ -67,14 +68,14 @@ export function originRequestId(headers: IncomingHttpHeaders): string {
 }
 
 /**
- * Caller headers as they go to the remote: hop-by-hop and federator-owned headers removed; the
+ * Caller headers as they go to the remote: the allow-list only (hop-by-hop, cookies, credentials
+ * and federator-owned headers never pass); the
  * trace id travels as both `Wire-Origin-Request-Id` and `Request-Id`, as Federator.Remote sends it.
  */
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDomain: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(":")) continue;
-    out[name] = value;
+    if (value !== undefined && FORWARDED_REQUEST_HEADERS.has(name)) out[name] = value;
   }
   const requestId = originRequestId(headers);
   out["wire-origin-domain"] = originDomain;
@@ -83,12 +84,11 @@ export function forwardedRequestHeaders(headers: IncomingHttpHeaders, originDoma
   return out;
 }
 
-/** The remote's response headers as we return them: pseudo and hop-by-hop headers removed. */
+/** The remote's response headers as we return them: the allow-list only. */
 export function returnedResponseHeaders(headers: H2Headers): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.has(name)) continue;
-    out[name] = value;
+    if (value !== undefined && RETURNED_RESPONSE_HEADERS.has(name)) out[name] = value;
   }
   return out;
 }
@@ -136,7 +136,16 @@ async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: 
   const address = await deps.discovery.address(host);
   // wire-server connects to the SRV target by name: a name without an address is a refused connection.
   if (!address.ok) return { ok: false, error: { kind: "RemoteConnectionRefused", target: host, path, detail: address.detail } };
+  if (!config.dns.allowPrivateTargets && isInternalAddress(address.address)) return { ok: false, error: { kind: "RemoteTargetRefused", target: host, path, address: address.address } };
   return { ok: true, host, port, address: address.address };
+}
+
+/**
+ * RST_STREAM without END_STREAM. `close(code)` would first end the body (END_STREAM) and reset
+ * after, so the remote would see a truncated body as complete; destroy() resets at once.
+ */
+function resetStream(stream: ClientHttp2Stream, reason: string): void {
+  stream.destroy(new Error(reason));
 }
 
 function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: H2Headers } | { ok: false; error: unknown }> {
@@ -155,10 +164,15 @@ function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: 
 export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 const MAX_ATTEMPTS = 3;
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** The whole body, or undefined when the client aborted it (never a truncated body as complete). */
+async function readAll(stream: Readable): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return endedComplete(stream) ? Buffer.concat(chunks) : undefined;
 }
 
 type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
@@ -172,17 +186,21 @@ async function attempt(deps: RemoteDeps, config: FederatorConfig, request: Remot
   if (!opened.ok) return { refused: false, result: { ok: false, error: failureError(opened.failure, target.host, path), target: target.host } };
   const stream = opened.stream;
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
-  stream.setTimeout(timeoutMs, () => stream.close(h2.NGHTTP2_CANCEL));
+  let timedOut = false;
+  stream.setTimeout(timeoutMs, () => {
+    timedOut = true;
+    resetStream(stream, "timeout");
+  });
   const limit = config.limits.maxBodyBytes;
-  const body = payload !== undefined ? (stream.end(payload), { exceeded: () => false }) : sendBody(request.body, stream, limit, declaredLength(request.headers), () => stream.close(h2.NGHTTP2_CANCEL));
+  const body = payload !== undefined ? (stream.end(payload), { exceeded: () => false }) : sendBody(request.body, stream, limit, declaredLength(request.headers), () => resetStream(stream, "caller aborted"));
   const response = await awaitResponse(stream);
   if (body.exceeded()) {
-    stream.close(h2.NGHTTP2_CANCEL);
+    resetStream(stream, "body too large");
     return { refused: false, result: { ok: false, error: { kind: "RequestTooLarge", limit } } };
   }
   if (!response.ok) {
     const failure = classifyFailure(response.error, "http2");
-    const detail = stream.rstCode === h2.NGHTTP2_CANCEL ? `no response within ${timeoutMs} ms` : failure.detail;
+    const detail = timedOut ? `no response within ${timeoutMs} ms` : failure.detail;
     const refused = stream.rstCode === h2.NGHTTP2_REFUSED_STREAM;
     return { refused, result: { ok: false, error: failureError({ ...failure, detail }, target.host, path), target: target.host } };
   }
@@ -201,7 +219,9 @@ export async function callRemote(deps: RemoteDeps, config: FederatorConfig, requ
   const target = await resolveTarget(deps, config, request.targetDomain, path);
   if (!target.ok) return target;
   const length = declaredLength(request.headers);
-  const payload = length !== undefined && length <= REPLAYABLE_BODY_BYTES ? await readAll(request.body) : undefined;
+  const replayable = length !== undefined && length <= REPLAYABLE_BODY_BYTES;
+  const payload = replayable ? await readAll(request.body) : undefined;
+  if (replayable && payload === undefined) return { ok: false, error: { kind: "RequestAborted" } };
   for (let n = 1; ; n++) {
     const { refused, result } = await attempt(deps, config, request, target, path, payload);
     if (!refused || payload === undefined || n >= MAX_ATTEMPTS) return result;

@@ -5,7 +5,9 @@ import type { Logger } from "../lib/log.ts";
 import type { CertificateHeaderCache } from "./client-certificate.ts";
 import type { ComponentClient } from "./component.ts";
 import type { Snapshot } from "./config.ts";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import type { Discovery } from "./discovery.ts";
+import type { InFlight } from "./in-flight.ts";
 import type { FederatorMetrics } from "./metrics.ts";
 import type { SessionPool } from "./session-pool.ts";
 
@@ -15,6 +17,10 @@ export interface Runtime {
   readonly pool: SessionPool;
   readonly components: ComponentClient;
   readonly certificates: CertificateHeaderCache;
+  /** Ingress requests in flight per origin (see in-flight.ts). */
+  readonly inFlight: InFlight;
+  /** Whether an SRV query for an unlisted origin may be made now (token bucket of limits.unlistedDiscovery*). */
+  readonly unlistedDiscovery: (config: FederatorConfig) => boolean;
   readonly metrics: FederatorMetrics;
   readonly log: Logger;
 }

@@ -101,7 +101,7 @@ export function federationConfig(options: BackendOptions, services: Record<strin
       infraDomain: `federator.${options.domain}`,
       strategy: "AllowList",
       certificate: { selfSigned: { duration: options.certificateDuration ?? "2160h" } },
-      federator: { replicas: 1, services, dns: { server: options.dnsServer }, reload: options.reload },
+      federator: { replicas: 1, services, dns: { server: options.dnsServer, allowPrivateTargets: true }, reload: options.reload },
       brig: { sync: true },
     },
   };

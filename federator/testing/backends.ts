@@ -43,6 +43,8 @@ export interface BackendOptions {
   readonly config: Omit<FederatorConfigInput, "services" | "tls" | "listen"> & { listen?: { externalTLS?: boolean } };
   readonly poolSize?: number;
   readonly log?: Logger;
+  /** Points a component at another server (e.g. a recorder of aborted requests) instead of the fake. */
+  readonly services?: Partial<FakeComponents["services"]>;
 }
 
 export interface Backend {
@@ -82,7 +84,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const writeRawConfig = (text: string) => kubeletWrite(join(dir, "config"), { "federator.yaml": text });
   const writeTls = (certificate: IssuedCertificate) => kubeletWrite(join(dir, "tls"), { "tls.crt": certificate.chainPem, "tls.key": certificate.privateKeyPem });
   const writeCa = (cas: readonly CertificateAuthority[]) => kubeletWrite(join(dir, "ca"), { "ca.crt": cas.map((c) => c.certificatePem).join("") });
-  writeRawConfig(configYaml({ config, services: components.services, ip: options.ip }));
+  const services = { ...components.services, ...options.services };
+  writeRawConfig(configYaml({ config, services, ip: options.ip }));
   writeTls(options.certificate);
   writeCa(options.trusted);
   const sources = await readSources(locations);
@@ -109,7 +112,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     async writeConfig(next, { wait = true } = {}) {
       config = next;
       backend.config = next;
-      writeRawConfig(configYaml({ config: next, services: components.services, ip: options.ip }));
+      writeRawConfig(configYaml({ config: next, services, ip: options.ip }));
       if (wait) await waitForFiles();
     },
     writeRawConfig,

@@ -29,7 +29,8 @@ export function baseConfig(name: string, dnsServer: string, remotes: readonly st
     infraDomain: `federator.${name}.example`,
     strategy: "AllowList",
     remotes: remotes.map((domain) => ({ domain, infraDomain: null, searchPolicy: "full_search", restriction: { type: "AllowAll" } })),
-    dns: { server: dnsServer },
+    // Every test backend is on 127.0.0.x.
+    dns: { server: dnsServer, allowPrivateTargets: true },
   };
   return config;
 }
@@ -64,6 +65,7 @@ export async function startWorld(options: { aRemotes?: readonly string[]; bRemot
       trusted: more.trusted ?? [ca],
       config: more.config ?? baseConfig(name, dns.address, []),
       ...(more.poolSize !== undefined ? { poolSize: more.poolSize } : {}),
+      ...(more.services !== undefined ? { services: more.services } : {}),
     });
     backends.push(backend);
     await publish();

@@ -33,7 +33,15 @@ export const FederatorConfig = z.strictObject({
     galley: httpUrl("Base URL of galley."),
     cargohold: httpUrl("Base URL of cargohold."),
   }),
-  dns: z.strictObject({ server: hostPort("DNS server for SRV discovery; null: the system resolver.").nullable().default(null) }).prefault({}),
+  dns: z
+    .strictObject({
+      server: hostPort("DNS server for SRV discovery; null: the system resolver.").nullable().default(null),
+      allowPrivateTargets: z
+        .boolean()
+        .default(false)
+        .meta({ description: "Connect to remotes whose address is loopback, link-local or private (tests, demos, private federations); off, such targets are refused." }),
+    })
+    .prefault({}),
   listen: z
     .strictObject({
       internal: listenAddress("Internal listener (brig, galley, cargohold).").default("0.0.0.0:8080"),
@@ -61,6 +69,17 @@ export const FederatorConfig = z.strictObject({
       connectTimeoutSeconds: z.number().int().min(1).default(5),
       requestTimeoutSeconds: z.number().int().min(1).default(30),
       maxBodyBytes: z.number().int().min(1024).default(100 * 1024 * 1024),
+      // Exhaustion bounds (README, "Security model"): what one client may make a server hold.
+      maxConcurrentStreams: z.number().int().min(1).default(256).meta({ description: "HTTP/2 streams one client may have open per session (advertised in SETTINGS)." }),
+      maxHeaderListBytes: z.number().int().min(1024).default(32 * 1024).meta({ description: "Largest request header list accepted (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE)." }),
+      maxSessionMemoryMegabytes: z.number().int().min(1).default(10).meta({ description: "Memory one HTTP/2 session may hold before new streams are refused." }),
+      maxConnections: z.number().int().min(1).default(1024).meta({ description: "Open connections per listener; more are closed at once." }),
+      handshakeTimeoutSeconds: z.number().int().min(1).default(10).meta({ description: "Passthrough mode: time a client has to finish the TLS handshake." }),
+      maxInFlightPerOrigin: z.number().int().min(1).default(128).meta({ description: "Ingress requests in flight per origin domain (unlisted origins share one count); more get 503." }),
+      requestDeadlineSeconds: z.number().int().min(1).default(120).meta({ description: "Total time one exchange (request body, upstream call, response) may take on either port; requestTimeoutSeconds bounds idle time." }),
+      unlistedDiscoveryBurst: z.number().int().min(1).default(20).meta({ description: "AllowAll: SRV queries for origins not listed as remotes that may be made at once (cached answers are free)." }),
+      unlistedDiscoveryPerSecond: z.number().min(0.1).default(5).meta({ description: "AllowAll: sustained SRV queries per second for unlisted origins; beyond, 503 too-many-requests." }),
+      maxSessionAgeSeconds: z.number().int().min(1).default(3600).meta({ description: "Passthrough mode: an ingress session older than this gets GOAWAY, so its client reconnects and is verified again." }),
     })
     .prefault({}),
 }).superRefine((config, ctx) => {

@@ -229,6 +229,13 @@ const federator = z
     dns: z
       .strictObject({
         server: hostPort("DNS server (host:port) for SRV discovery of remote infra domains; the pod's resolver when unset.").optional(),
+        allowPrivateTargets: z
+          .boolean()
+          .default(false)
+          .meta({
+            description:
+              "Let egress connect to remotes whose SRV target or infraDomain resolves to a loopback, link-local or private address (tests, demos, federations inside one private network). Off, such targets are refused, so a remote's DNS cannot aim our federator at internal services.",
+          }),
       })
       .prefault({})
       .meta({ description: "DNS used to discover remote backends." }),

@@ -36,7 +36,7 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
       })),
     caFingerprints,
     services: spec.federator.services,
-    dns: { server: spec.federator.dns.server ?? null },
+    dns: { server: spec.federator.dns.server ?? null, allowPrivateTargets: spec.federator.dns.allowPrivateTargets },
     listen: {
       internal: `0.0.0.0:${spec.federator.ports.internal}`,
       external: `0.0.0.0:${spec.federator.ports.external}`,
