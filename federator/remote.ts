@@ -137,11 +137,22 @@ async function resolveTarget(deps: RemoteDeps, config: FederatorConfig, domain: 
   return { ok: true, host, port, address: address.address };
 }
 
-function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: H2Headers } | { ok: false; error: unknown }> {
+type ResponseHead = { ok: true; headers: H2Headers } | { ok: false; error: unknown };
+
+/**
+ * The response head, or why there is none. Settles once and then removes its listeners: a `close`
+ * listener left behind would build an Error (with its stack trace) after every successful response.
+ */
+function awaitResponse(stream: ClientHttp2Stream): Promise<ResponseHead> {
   return new Promise((resolve) => {
-    stream.once("response", (headers) => resolve({ ok: true, headers }));
-    stream.once("error", (error) => resolve({ ok: false, error }));
-    stream.once("close", () => resolve({ ok: false, error: new Error(`the stream closed without a response (code ${stream.rstCode ?? "none"})`) }));
+    const settle = (head: ResponseHead) => {
+      stream.off("response", onResponse).off("error", onError).off("close", onClose);
+      resolve(head);
+    };
+    const onResponse = (headers: H2Headers) => settle({ ok: true, headers });
+    const onError = (error: unknown) => settle({ ok: false, error });
+    const onClose = () => settle({ ok: false, error: new Error(`the stream closed without a response (code ${stream.rstCode ?? "none"})`) });
+    stream.once("response", onResponse).once("error", onError).once("close", onClose);
   });
 }
 
@@ -153,10 +164,17 @@ function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: 
 export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 const MAX_ATTEMPTS = 3;
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The whole body, by events: `for await` allocates an async iterator and a promise per chunk. */
+function readAll(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed) return reject(new Error("the request body ended before its declared length"));
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    stream.once("error", reject);
+    // A caller that goes away mid-body ends the stream without `end`: never a partial body as whole.
+    stream.once("close", () => stream.readableEnded || reject(new Error("the request body ended before its declared length")));
+  });
 }
 
 type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
