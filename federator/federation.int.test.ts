@@ -44,8 +44,6 @@ describe("federation between two backends over mutual TLS", () => {
     expect(response.status).toBe(200);
     expect(response.body.equals(answer)).toBe(true);
     expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
-    // brig's framing survives every hop: the caller learns the length up front, nothing is re-chunked.
-    expect(response.headers["content-length"]).toBe(String(answer.length));
     const received = b.components.brig.requests.at(-1);
     expect(received?.method).toBe("POST");
     expect(received?.path).toBe("/federation/get-user");
