@@ -8,6 +8,8 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { renderManifests } from "./main.ts";
 import { OPERATOR_COMMAND } from "./operator-install.ts";
+import { FEDERATOR_COMMAND, federatorDeployment } from "../operator/desired/workload.ts";
+import { config } from "../operator/testing/fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -157,5 +159,13 @@ describe("the build context", () => {
     expect(operator.entrypoint).toEqual(OPERATOR_COMMAND);
     expect(install).toContain(`command:\n${operator.entrypoint.map((part) => `            - ${part}\n`).join("")}`);
     expect(install).toContain(`runAsUser: ${operator.user.split(":")[0]}\n`);
+  });
+
+  it("matches what the operator deploys: the federator image's entrypoint is the Deployment's command", () => {
+    const federator = parseDockerfile(read("federator/Dockerfile"));
+    const deployment = federatorDeployment(config(), (name) => ({ name }));
+    const container = ((deployment["spec"] as { template: { spec: { containers: { command?: string[] }[] } } }).template.spec.containers)[0];
+    expect(federator.entrypoint).toEqual(FEDERATOR_COMMAND);
+    expect(container?.command).toEqual(federator.entrypoint);
   });
 });

@@ -3,6 +3,7 @@
 import type { X509Certificate } from "node:crypto";
 import type { FederatorConfig, FederatorRemote } from "../lib/api/federator-config.ts";
 import type { FederatorError } from "./errors.ts";
+import { issuedBy } from "./issued-by.ts";
 
 export type Decision = { readonly ok: true } | { readonly ok: false; readonly error: FederatorError };
 
@@ -60,11 +61,6 @@ export function certificateMatchesAnyHost(certificateNames: readonly string[], h
   return { ok: false, error: { kind: "AuthenticationFailure", hostnames: hostnames.map(normalise), certificateNames } };
 }
 
-/** Whether `issuer` issued and signed `certificate`. */
-function signedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
-  return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
-}
-
 /**
  * Binds a remote to its own CAs: with `caFingerprints` (its FederationPeer's CAs), the client
  * certificate must be issued and signed by one of them. nginx only checked that *some* CA of the
@@ -76,9 +72,9 @@ export function issuedByRemoteCA(certificate: X509Certificate, domain: string, c
   if (caFingerprints.length === 0) return ALLOWED;
   for (const fingerprint of caFingerprints) {
     const ca = bundleCAs.get(fingerprint);
-    if (ca !== undefined && signedBy(certificate, ca)) return ALLOWED;
+    if (ca !== undefined && issuedBy(certificate, ca)) return ALLOWED;
   }
   const issuer = certificate.issuer.replace(/\n/g, ", ");
-  const issuerTrustedForOthers = [...bundleCAs.values()].some((ca) => signedBy(certificate, ca));
+  const issuerTrustedForOthers = [...bundleCAs.values()].some((ca) => issuedBy(certificate, ca));
   return { ok: false, error: { kind: "NotIssuedByRemoteCA", domain, subject: certificate.subject.replace(/\n/g, ", "), issuer, issuerTrustedForOthers } };
 }

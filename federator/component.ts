@@ -19,11 +19,32 @@ export interface ComponentRequest {
 
 export type ComponentResult = { readonly ok: true; readonly response: IncomingMessage } | { readonly ok: false; readonly error: FederatorError };
 
-/** `base` + `/federation/<rpc>`, keeping any path prefix of the base URL. */
-export function componentUrl(base: string, rpc: string): URL {
+/** Where a component's base URL points, parsed once per URL rather than once per request. */
+export interface ComponentTarget {
+  readonly https: boolean;
+  readonly hostname: string;
+  readonly port: number;
+  /** The base URL's path without trailing slashes, followed by `/federation/`. */
+  readonly pathPrefix: string;
+}
+
+const targets = new Map<string, ComponentTarget>();
+
+export function componentTarget(base: string): ComponentTarget {
+  const known = targets.get(base);
+  if (known !== undefined) return known;
   const url = new URL(base);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/federation/${rpc}`;
-  return url;
+  const https = url.protocol === "https:";
+  const target = {
+    https,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port === "" ? (https ? 443 : 80) : Number(url.port),
+    pathPrefix: `${url.pathname.replace(/\/+$/, "")}/federation/`,
+  };
+  // A reload may bring new URLs; the three components' current ones are all that is worth keeping.
+  if (targets.size >= 16) targets.clear();
+  targets.set(base, target);
+  return target;
 }
 
 export class ComponentClient {
@@ -31,9 +52,11 @@ export class ComponentClient {
   readonly #https = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
 
   async call(request: ComponentRequest): Promise<ComponentResult> {
-    const url = componentUrl(request.baseUrl, request.rpc);
-    const https = url.protocol === "https:";
-    const outgoing = (https ? httpsRequest : httpRequest)(url, {
+    const { https, hostname, port, pathPrefix } = componentTarget(request.baseUrl);
+    const outgoing = (https ? httpsRequest : httpRequest)({
+      hostname,
+      port,
+      path: pathPrefix + request.rpc,
       method: "POST",
       headers: request.headers,
       agent: https ? this.#https : this.#http,

@@ -2,7 +2,7 @@
 // Passthrough mode): ingress `POST /federation/:component/:rpc`. `/i/*` is deliberately not served.
 import { SERVER_OPTIONS } from "./server-options.ts";
 import { PASSTHROUGH_TLS_POLICY } from "./tls-policy.ts";
-import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -104,10 +104,20 @@ function componentHeaders(request: AnyRequest, source: CertificateSource, origin
   };
   const version = header(request, "x-wire-api-version");
   if (version !== undefined) headers["x-wire-api-version"] = version;
-  const ip = originIp(source, header(request, "x-forwarded-for"), request.socket.remoteAddress);
+  // remoteAddress is a getter that asks the kernel; only Passthrough mode needs it.
+  const ip = originIp(source, header(request, "x-forwarded-for"), source === "tls" ? request.socket.remoteAddress : undefined);
   if (ip !== undefined) headers["wire-origin-ip"] = ip;
   if (declared !== undefined) headers["content-length"] = String(declared);
   return headers;
+}
+
+function answerHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const answer: Record<string, string> = {};
+  const contentType = headers["content-type"];
+  if (contentType !== undefined) answer["content-type"] = contentType;
+  const length = declaredLength(headers);
+  if (length !== undefined) answer["content-length"] = String(length);
+  return answer;
 }
 
 async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, source: CertificateSource): Promise<void> {
@@ -152,11 +162,11 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
     maxBodyBytes: config.limits.maxBodyBytes,
   });
   if (!result.ok) return refuse(rt, request, response, result.error, origin.value);
-  // 6. The component's answer: status, Content-Type and body (Wire passes nothing else back).
+  // 6. The component's answer: status, Content-Type and body (Wire passes nothing else back), and
+  // its Content-Length, so that every hop back frames the body as brig did instead of re-chunking it.
   const status = result.response.statusCode ?? 502;
   rt.metrics.incoming.inc({ origin_domain: originLabel(config, origin.value), status: String(status) });
-  const contentType = result.response.headers["content-type"];
-  await sendStream(request, response, status, contentType === undefined ? {} : { "content-type": contentType }, result.response);
+  await sendStream(request, response, status, answerHeaders(result.response.headers), result.response);
 }
 
 function handler(rt: Runtime, source: CertificateSource) {

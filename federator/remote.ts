@@ -148,11 +148,22 @@ function resetStream(stream: ClientHttp2Stream, reason: string): void {
   stream.destroy(new Error(reason));
 }
 
-function awaitResponse(stream: ClientHttp2Stream): Promise<{ ok: true; headers: H2Headers } | { ok: false; error: unknown }> {
+type ResponseHead = { ok: true; headers: H2Headers } | { ok: false; error: unknown };
+
+/**
+ * The response head, or why there is none. Settles once and then removes its listeners: a `close`
+ * listener left behind would build an Error (with its stack trace) after every successful response.
+ */
+function awaitResponse(stream: ClientHttp2Stream): Promise<ResponseHead> {
   return new Promise((resolve) => {
-    stream.once("response", (headers) => resolve({ ok: true, headers }));
-    stream.once("error", (error) => resolve({ ok: false, error }));
-    stream.once("close", () => resolve({ ok: false, error: new Error(`the stream closed without a response (code ${stream.rstCode ?? "none"})`) }));
+    const settle = (head: ResponseHead) => {
+      stream.off("response", onResponse).off("error", onError).off("close", onClose);
+      resolve(head);
+    };
+    const onResponse = (headers: H2Headers) => settle({ ok: true, headers });
+    const onError = (error: unknown) => settle({ ok: false, error });
+    const onClose = () => settle({ ok: false, error: new Error(`the stream closed without a response (code ${stream.rstCode ?? "none"})`) });
+    stream.once("response", onResponse).once("error", onError).once("close", onClose);
   });
 }
 

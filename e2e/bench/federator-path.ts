@@ -12,6 +12,7 @@ import { freePorts } from "../controlplane/ports.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { jsonBody, runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { percentile } from "./statistics.ts";
+import { statusMiB } from "./operator-process.ts";
 
 export type PathName = "federated" | "direct";
 export type RunKind = "throughput" | "latency";
@@ -32,6 +33,8 @@ export interface PathRun {
   readonly egressRequests?: number;
   /** Federated runs only: CPU time of A's and B's federator processes per request, in ms. */
   readonly federatorCpuMsPerRequest?: { readonly a: number; readonly b: number };
+  /** Federated runs only: the highest RSS of A's and B's federator sampled during the run, in MiB. */
+  readonly federatorPeakRssMiB?: { readonly a: number; readonly b: number };
   readonly latenciesMs: readonly number[];
 }
 
@@ -94,7 +97,7 @@ function federatorPid(internal: string): number | undefined {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (args.some((a) => a.endsWith("federator/main.ts")) && args.includes(internal)) return Number(entry);
+      if (args.some((a) => /federator\/main\.[jt]s$/.test(a)) && args.includes(internal)) return Number(entry);
     } catch {
       // The process ended while we looked.
     }
@@ -110,6 +113,21 @@ export function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  return statusMiB(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+}
+
+/** Samples both federators' RSS every 100 ms until `stop` is called, which returns the peaks. */
+function sampleRss(pids: { a: number | undefined; b: number | undefined }): () => { a: number; b: number } {
+  const peak = { a: rssMiB(pids.a), b: rssMiB(pids.b) };
+  const timer = setInterval(() => {
+    peak.a = Math.max(peak.a, rssMiB(pids.a));
+    peak.b = Math.max(peak.b, rssMiB(pids.b));
+  }, 100);
+  return () => (clearInterval(timer), peak);
+}
+
 function summarise(result: LoadResult): Pick<PathRun, "requestsPerSecond" | "p50Ms" | "p99Ms" | "requests" | "failed" | "latenciesMs"> {
   return {
     requestsPerSecond: result.requestsPerSecond,
@@ -121,7 +139,7 @@ function summarise(result: LoadResult): Pick<PathRun, "requestsPerSecond" | "p50
   };
 }
 
-export async function benchFederatorPath(env: Environment, settings: PathSettings, say: (m: string) => void): Promise<{ runs: PathRun[]; sinceStart: EgressTotals }> {
+export async function benchFederatorPath(env: Environment, settings: PathSettings, say: (m: string) => void): Promise<{ runs: PathRun[]; sinceStart: EgressTotals; idleRssMiB: { a: number; b: number } }> {
   const { a, b } = env;
   await waitFor(async () => (await fetch(`${a.federatorUrl}/rpc/${b.domain}/brig/get-user`, { method: "POST", body: "{}" })).status === 200, {
     description: "A→B through both federators",
@@ -132,6 +150,7 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
   const direct = await startDirectNginx(b);
   const client = await secretData(a, "wire-tls");
   const pids = { a: federatorPid(`${a.address}:${a.ports.internal}`), b: federatorPid(`${b.address}:${b.ports.internal}`) };
+  const idleRssMiB = { a: rssMiB(pids.a), b: rssMiB(pids.b) };
   const runs: PathRun[] = [];
   try {
     const specFor = (path: PathName, bodyBytes: number, connections: number): LoadSpec => ({
@@ -151,7 +170,9 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
           for (const path of order) {
             const before = path === "federated" ? await egressCounters(a, b) : undefined;
             const cpuBefore = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
+            const peaks = sampleRss(pids);
             const result = await runLoad(specFor(path, bodyBytes, connections));
+            const peakRss = peaks();
             const cpuAfter = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
             const after = path === "federated" ? await egressCounters(a, b) : undefined;
             if (result.ok === 0) throw new Error(`${path} ${bodyBytes} B: no successful request (${result.non2xx} non-2xx, ${result.errors} errors)`);
@@ -161,11 +182,12 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
                     handshakes: after.handshakes - before.handshakes,
                     egressRequests: after.requests - before.requests,
                     federatorCpuMsPerRequest: { a: (cpuAfter.a - cpuBefore.a) / (after.requests - before.requests), b: (cpuAfter.b - cpuBefore.b) / (after.requests - before.requests) },
+                    federatorPeakRssMiB: peakRss,
                   }
                 : {};
             const run: PathRun = { path, kind, bodyBytes, repeat, connections, ...summarise(result), ...counted };
             runs.push(run);
-            say(`  ${kind.padEnd(10)} ${path.padEnd(9)} ${String(bodyBytes).padStart(6)} B  #${repeat + 1}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.failed} failed${run.federatorCpuMsPerRequest ? `, federator CPU/request A ${run.federatorCpuMsPerRequest.a.toFixed(2)} ms, B ${run.federatorCpuMsPerRequest.b.toFixed(2)} ms` : ""}`);
+            say(`  ${kind.padEnd(10)} ${path.padEnd(9)} ${String(bodyBytes).padStart(6)} B  #${repeat + 1}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.failed} failed${run.federatorCpuMsPerRequest ? `, federator CPU/request A ${run.federatorCpuMsPerRequest.a.toFixed(2)} ms, B ${run.federatorCpuMsPerRequest.b.toFixed(2)} ms` : ""}${run.federatorPeakRssMiB ? `, peak RSS A ${run.federatorPeakRssMiB.a.toFixed(0)} MiB, B ${run.federatorPeakRssMiB.b.toFixed(0)} MiB` : ""}`);
           }
         }
       }
@@ -174,5 +196,5 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
     clearInterval(forget);
     await direct.nginx.stop();
   }
-  return { runs, sinceStart: await egressCounters(a, b) };
+  return { runs, sinceStart: await egressCounters(a, b), idleRssMiB };
 }

@@ -2,12 +2,20 @@
 //   npm run bench                          everything (about 5 minutes on 2 cores)
 //   npm run bench -- --only operator       one part: federator, reload, operator (comma-separated)
 //   npm run bench -- --quick               fewer repeats and shorter runs, to try the bench itself
+//   npm run bench -- --profile             the federator part once, with CPU profiles of both federators
+//                                          (results/profiles/{a,b}/*.cpuprofile) and their hottest functions
+//   npm run bench -- --federator-flags "…" other node flags for the federators than their image's
+//                                          (an empty string for none), to measure a flag's effect
 // Results: e2e/bench/results/latest.{json,md}, latencies.svg, and a timestamped copy of the JSON.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startEnvironment, type Environment } from "../federation/environment.ts";
+import type { FederatorNode } from "../federation/backend.ts";
+import { FEDERATOR_NODE_FLAGS } from "../../operator/desired/workload.ts";
+import { buildCompiled } from "./operator-process.ts";
+import { profileFlags, summariseProfiles } from "./profile.ts";
 import { benchFederatorPath, DEFAULT_PATH_SETTINGS, type PathRun, type PathSettings } from "./federator-path.ts";
 import { benchOperator, DEFAULT_OPERATOR_SETTINGS, type OperatorSettings } from "./operator-bench.ts";
 import { benchReload } from "./reload.ts";
@@ -21,11 +29,18 @@ const FEDERATOR_POOL_SIZE = 1;
 const PARTS = ["federator", "reload", "operator"] as const;
 type Part = (typeof PARTS)[number];
 
-const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false } } });
-const only = new Set<Part>(values.only ? (values.only.split(",").map((p) => p.trim()) as Part[]) : PARTS);
+const { values } = parseArgs({
+  options: { only: { type: "string" }, quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, "federator-flags": { type: "string" } },
+});
+const profile = values.profile;
+const only = new Set<Part>(profile ? ["federator"] : values.only ? (values.only.split(",").map((p) => p.trim()) as Part[]) : PARTS);
 for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only: unknown part ${part} (one of ${PARTS.join(", ")})`);
 const quick = values.quick;
-const pathSettings: PathSettings = quick ? { ...DEFAULT_PATH_SETTINGS, repeats: 1, durationSeconds: 2 } : DEFAULT_PATH_SETTINGS;
+const pathSettings: PathSettings = quick ? { ...DEFAULT_PATH_SETTINGS, repeats: 1, durationSeconds: 2 } : profile ? { ...DEFAULT_PATH_SETTINGS, repeats: 1 } : DEFAULT_PATH_SETTINGS;
+const PROFILES = join(RESULTS, "profiles");
+const federatorFlags = values["federator-flags"] === undefined ? [...FEDERATOR_NODE_FLAGS] : values["federator-flags"].split(/\s+/).filter((flag) => flag !== "");
+/** The federators run as their image runs them: compiled JavaScript and the image's node flags. */
+const federatorNode = (name: string): FederatorNode => ({ script: "dist/js/federator/main.js", flags: [...federatorFlags, ...(profile ? profileFlags(join(PROFILES, name)) : [])] });
 const operatorSettings: OperatorSettings = quick ? { ...DEFAULT_OPERATOR_SETTINGS, repeats: 1, largePeers: 2000 } : DEFAULT_OPERATOR_SETTINGS;
 const reloadChanges = quick ? 10 : 50;
 
@@ -37,7 +52,7 @@ const environments = new Set<Promise<Environment | undefined>>();
 async function withEnvironment<T>(reload: "Watch" | "Files", work: (env: Environment) => Promise<T>): Promise<T> {
   say(`starting two backends (${reload} mode): control planes, operators, federators, nginx, dnsmasq`);
   // Ports are picked free and then bound by other processes; on a busy machine one retry helps.
-  const starting = startEnvironment({ reload }).catch(() => startEnvironment({ reload }));
+  const starting = startEnvironment({ reload, federatorNode }).catch(() => startEnvironment({ reload, federatorNode }));
   const tracked = starting.catch(() => undefined);
   environments.add(tracked);
   const env = await starting;
@@ -77,8 +92,20 @@ function chartSeries(raw: RawResults): Series[] {
   return series;
 }
 
+function printProfiles(): void {
+  for (const name of ["a", "b"]) {
+    for (const { file, hot } of summariseProfiles(join(PROFILES, name), 15)) {
+      say(`hottest functions of ${name}.example's federator (self time; ${file}):`);
+      for (const f of hot) say(`  ${(f.selfShare * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const load = { atStart: loadavg() };
+  say("compiling the federator as its image does (npm run build)");
+  buildCompiled();
+  if (profile) rmSync(PROFILES, { recursive: true, force: true });
   const raw: { -readonly [K in keyof RawResults]: RawResults[K] } = {};
   if (only.has("federator") || only.has("reload")) {
     await withEnvironment("Watch", async (env) => {
@@ -92,6 +119,7 @@ async function main(): Promise<void> {
       }
     });
   }
+  if (profile) printProfiles();
   if (only.has("reload")) {
     await withEnvironment("Files", async (env) => {
       say(`reload latency, Files mode: ${reloadChanges} suspend/resume changes`);
@@ -112,7 +140,7 @@ async function main(): Promise<void> {
     quick,
     parts: [...only],
     machine: { ...load, atEnd: loadavg() },
-    settings: { path: pathSettings, operator: operatorSettings, reloadChanges },
+    settings: { path: pathSettings, operator: operatorSettings, reloadChanges, federatorFlags, profiled: profile },
     ...summary,
     figures: list,
     raw: {

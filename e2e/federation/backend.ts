@@ -44,7 +44,15 @@ export interface BackendOptions {
   readonly reload: "Files" | "Watch";
   /** Lifetime of the selfSigned certificate. */
   readonly certificateDuration?: string;
+  /** How node starts the federator (default: its TypeScript source, no flags). */
+  readonly federatorNode?: FederatorNode;
   readonly progress?: (message: string) => void;
+}
+
+/** The federator's entry script and the node flags before it. */
+export interface FederatorNode {
+  readonly script: string;
+  readonly flags: readonly string[];
 }
 
 export interface Backend {
@@ -236,10 +244,11 @@ async function startNode({ options, client, controlPlane, get, say, stack }: Nod
 
   say(`starting the federator of ${options.domain} (${options.reload} mode) on ${options.address}`);
   const listen = ["--internal", `${options.address}:${options.ports.internal}`, "--external", `${options.address}:${options.ports.external}`];
+  const node = options.federatorNode ?? { script: "federator/main.ts", flags: [] };
   const args =
     options.reload === "Files"
-      ? ["federator/main.ts", "--config", join(volumes, "config", "federator.yaml"), "--tls-dir", join(volumes, "tls"), "--ca-dir", join(volumes, "ca"), ...listen]
-      : ["federator/main.ts", "--watch-namespace", NAMESPACE, "--watch-configmap", `${CONFIG}-federator`, "--watch-tls-secret", `${CONFIG}-tls`, "--watch-ca-secret", `${CONFIG}-ca-bundle`, "--kubeconfig", controlPlane.kubeconfigPath, ...listen];
+      ? [...node.flags, node.script, "--config", join(volumes, "config", "federator.yaml"), "--tls-dir", join(volumes, "tls"), "--ca-dir", join(volumes, "ca"), ...listen]
+      : [...node.flags, node.script, "--watch-namespace", NAMESPACE, "--watch-configmap", `${CONFIG}-federator`, "--watch-tls-secret", `${CONFIG}-tls`, "--watch-ca-secret", `${CONFIG}-ca-bundle`, "--kubeconfig", controlPlane.kubeconfigPath, ...listen];
   const federator = launch(`federator-${options.name}`, args);
   stack.push(() => stopProcess(federator));
   await waitFor(

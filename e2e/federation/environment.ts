@@ -3,11 +3,13 @@
 // other's published CA, as two operators' owners would exchange them.
 import { freePorts } from "../controlplane/ports.ts";
 import { startDnsmasq, type Dnsmasq } from "../support/dnsmasq.ts";
-import { startBackend, type Backend, type BackendPorts } from "./backend.ts";
+import { startBackend, type Backend, type BackendPorts, type FederatorNode } from "./backend.ts";
 
 export interface EnvironmentOptions {
   readonly reload?: "Files" | "Watch";
   readonly certificateDuration?: string;
+  /** How node starts each backend's federator; `name` is the backend's (a, b). */
+  readonly federatorNode?: (name: string) => FederatorNode;
   readonly progress?: (message: string) => void;
 }
 
@@ -65,10 +67,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   });
   const started: Backend[] = [];
   try {
+    const node = (name: string) => (options.federatorNode ? { federatorNode: options.federatorNode(name) } : {});
     const common = { dnsServer: dns.address, reload, progress: say, ...(options.certificateDuration ? { certificateDuration: options.certificateDuration } : {}) };
     const [a, b] = await Promise.all([
-      startBackend({ ...common, name: "a", domain: "a.example", address: "127.0.0.2", ports: portsA }).then((x) => (started.push(x), x)),
-      startBackend({ ...common, name: "b", domain: "b.example", address: "127.0.0.3", ports: portsB }).then((x) => (started.push(x), x)),
+      startBackend({ ...common, ...node("a"), name: "a", domain: "a.example", address: "127.0.0.2", ports: portsA }).then((x) => (started.push(x), x)),
+      startBackend({ ...common, ...node("b"), name: "b", domain: "b.example", address: "127.0.0.3", ports: portsB }).then((x) => (started.push(x), x)),
     ]);
     say("exchanging CAs: a FederationPeer for b.example on a, and for a.example on b");
     await Promise.all([peer(a, b), peer(b, a)]);

@@ -17,6 +17,14 @@ export function rolloutHash(config: FederationConfig): string {
   return createHash("sha256").update(JSON.stringify({ image, ports, replicas, resources: resources ?? null })).digest("hex").slice(0, 16);
 }
 
+/**
+ * How the federator's container starts node: the image's ENTRYPOINT (federator/Dockerfile, a test
+ * keeps them equal) and the e2e's federator processes. The V8 flags are measured in `npm run bench`
+ * (README, "Federator resources"): GC helper threads competed with the request path on small nodes.
+ */
+export const FEDERATOR_NODE_FLAGS = ["--single-threaded-gc", "--max-semi-space-size=4"] as const;
+export const FEDERATOR_COMMAND = ["node", ...FEDERATOR_NODE_FLAGS, "federator/main.js"] as const;
+
 export function federatorArgs(config: FederationConfig): string[] {
   const names = outputNames(config.metadata.name);
   const args = [`--config=${MOUNTS.config}/${FEDERATOR_CONFIG_KEY}`];
@@ -65,6 +73,7 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
             {
               name: "federator",
               image: imageOf(config),
+              command: [...FEDERATOR_COMMAND],
               args: federatorArgs(config),
               ports: [
                 { name: "internal", containerPort: federator.ports.internal, protocol: "TCP" },
