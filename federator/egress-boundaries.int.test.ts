@@ -87,7 +87,7 @@ describe("unlisted origins under AllowAll (finding 10)", () => {
     for (const origin of origins) {
       const certificate = await federatorCertificate(world.ca, `federator.${origin}`);
       const result = await http1(`http://${w.ip}:${w.externalPort}/federation/brig/get-user`, {
-        headers: { "content-type": "application/json", "wire-origin-domain": origin, "x-ssl-certificate": nginxEscape(certificate.certificatePem) },
+        headers: { "content-type": "application/json", "wire-origin-domain": origin, "ssl-client-cert": nginxEscape(certificate.certificatePem) },
         body: "{}",
       });
       statuses.push(result.status);

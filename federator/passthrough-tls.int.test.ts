@@ -1,7 +1,7 @@
 // Attacks on the federator's own TLS (issue 15, findings 12 and 11): in Passthrough mode the
 // external port terminates mutual TLS, so what OpenSSL accepts there is our policy. Before the
 // fix it negotiated TLS 1.2 CBC/SHA-1 suites, let a client renegotiate, and (behind nginx)
-// accepted an expired leaf in X-SSL-Certificate.
+// accepted an expired leaf in the certificate header.
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate, type IssuedCertificate } from "../lib/certs/issue.ts";
@@ -69,11 +69,11 @@ describe("Passthrough TLS policy", () => {
 });
 
 describe("behind nginx: the certificate header", () => {
-  it("refuses an expired leaf in X-SSL-Certificate with 403", async () => {
+  it("refuses an expired leaf in the ssl-client-cert header with 403", async () => {
     const expired = await issueCertificate({ ca: world.ca, dnsNames: ["federator.a.example"], validityDays: 1, notBefore: new Date(Date.now() - 3 * DAY_MS) });
     const before = n.components.brig.requests.length;
     const result = await http1(`http://${n.ip}:${n.externalPort}/federation/brig/get-user`, {
-      headers: { "content-type": "application/json", "wire-origin-domain": "a.example", "x-ssl-certificate": nginxEscape(expired.certificatePem) },
+      headers: { "content-type": "application/json", "wire-origin-domain": "a.example", "ssl-client-cert": nginxEscape(expired.certificatePem) },
       body: "{}",
     });
     expect(result.status).toBe(403);

@@ -78,7 +78,7 @@ describe("a request truncated by its client never reaches brig as complete", () 
   });
 
   it("external port, HTTP/1.1 (behind nginx): a connection dropped mid-body aborts brig's request", async () => {
-    const outcome = await truncate(qBrig, () => http1Partial(q.ip, q.externalPort, "/federation/brig/transfer", `Wire-Origin-Domain: a.example\r\nX-SSL-Certificate: ${nginxEscape(aCertificate.certificatePem)}\r\n`));
+    const outcome = await truncate(qBrig, () => http1Partial(q.ip, q.externalPort, "/federation/brig/transfer", `Wire-Origin-Domain: a.example\r\nssl-client-cert: ${nginxEscape(aCertificate.certificatePem)}\r\n`));
     expect(outcome.complete).toBe(false);
   });
 
