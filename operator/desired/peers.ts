@@ -77,7 +77,10 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
     return { condition: cond("CAValid", "True", "Valid", message), all: parsed.certificates, trusted, usable: true };
   }
   const reason = problems.some((p) => p.includes("expired")) ? "ExpiredCA" : "InvalidCA";
-  const left = trusted.length === 0 ? "no valid CA certificate is left, so the peer is not trusted" : `${trusted.length} valid CA certificate(s) still trusted`;
+  const left =
+    trusted.length === 0
+      ? "no valid CA certificate is left, so the peer is not trusted; ask the remote for its current CA and put it in spec.caBundle"
+      : `${trusted.length} valid CA certificate(s) still trusted; remove the others from spec.caBundle`;
   return { condition: cond("CAValid", "False", reason, `${problems.join("; ")}; ${left}`), all: parsed.certificates, trusted, usable: trusted.length > 0 };
 }
 
