@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs nothing but Node; `integration` (*.int.test.ts) runs against
 // real components (kube-apiserver + etcd, nginx, dnsmasq) that its global setup starts.
-const roots = "{lib,crds,operator,federator,cdk8s,e2e}";
+const roots = "{lib,crds,operator,federator,cdk8s,e2e,monitoring}";
 
 export default defineConfig({
   test: {

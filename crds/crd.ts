@@ -48,6 +48,10 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: "Everything is in place." },
       { name: "Peers", type: "integer", jsonPath: ".status.peers.accepted", description: "Peers on the allow list." },
       age,
+      { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: "Why it is (not) ready.", priority: 1 },
+      { name: "Rejected", type: "integer", jsonPath: ".status.peers.rejected", description: "Peers left out because of an error in them.", priority: 1 },
+      { name: "Cert-Expires", type: "string", jsonPath: ".status.certificateNotAfter", description: "When this backend's own certificate expires.", priority: 1 },
+      { name: "Brig", type: "string", jsonPath: '.status.conditions[?(@.type=="BrigSynced")].status', description: "brig's federation remotes agree (spec.brig.sync).", priority: 1 },
     ],
   },
   {
@@ -65,6 +69,11 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "CA-Expires", type: "string", jsonPath: ".status.caNotAfter", description: "Earliest expiry of the peer's CA certificates." },
       { name: "Brig", type: "string", jsonPath: '.status.conditions[?(@.type=="BrigSynced")].status', description: "brig's federation remotes agree (spec.brig.sync of the FederationConfig)." },
       age,
+      // -o wide: what an admin needs to triage a peer without kubectl describe.
+      { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Accepted")].reason', description: "Why it is (not) on the allow list.", priority: 1 },
+      { name: "CA", type: "string", jsonPath: ".status.caFingerprint", description: "SHA-256 fingerprint prefixes of the peer's CA certificates.", priority: 1 },
+      { name: "Brig-Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="BrigSynced")].reason', description: "Why brig is (not) in sync.", priority: 1 },
+      { name: "Message", type: "string", jsonPath: ".status.message", description: "What to do about it.", priority: 1 },
     ],
   },
 ];

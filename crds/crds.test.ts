@@ -62,7 +62,7 @@ describe("generated CRDs", () => {
   it("have the printer columns and short names of the design", () => {
     const peer = crdFor(KINDS.find((k) => k.kind === "FederationPeer")!) as { spec: { names: { shortNames: string[] }; versions: { additionalPrinterColumns: { name: string }[] }[] } };
     expect(peer.spec.names.shortNames).toEqual(["fp"]);
-    expect(peer.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(["DOMAIN", "SEARCH", "READY", "CA-EXPIRES", "BRIG", "AGE"]);
+    expect(peer.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(["DOMAIN", "SEARCH", "READY", "CA-EXPIRES", "BRIG", "AGE", "REASON", "CA", "BRIG-REASON", "MESSAGE"]);
     const config = crdFor(KINDS.find((k) => k.kind === "FederationConfig")!) as { spec: { names: { shortNames: string[] } } };
     expect(config.spec.names.shortNames).toEqual(["fc"]);
   });

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { resolveAssets } from "./controlplane/assets.ts";
 import type { Backend } from "./federation/backend.ts";
 import { peer, startEnvironment, type Environment } from "./federation/environment.ts";
+import { ensureMachineReady } from "./prereqs/control-plane.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { WireClient } from "./support/wire-client.ts";
 
@@ -55,6 +56,8 @@ async function show(backend: Backend) {
 
 async function main(): Promise<void> {
   heading(`Wire federation operator demo (${reload} mode)`);
+  // Seconds, not minutes: nginx, dnsmasq, openssl, Go, loopback addresses and disk before the build.
+  await ensureMachineReady("npm run demo", true, step);
   await slow("locating kube-apiserver, etcd and kubectl (built from source on first use, ~6 min)", resolveAssets());
   let env: Environment | undefined;
   const stop = async () => {

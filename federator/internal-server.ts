@@ -45,7 +45,9 @@ async function egress(rt: Runtime, request: AnyRequest, response: AnyResponse): 
   const oversized = tooLarge(config, request);
   if (oversized !== undefined) return refuse(rt, request, response, oversized, targetDomain);
   // 4. Discovery, pooled mutual-TLS HTTP/2 session, request.
+  const timer = rt.metrics.outgoingSeconds.startTimer({ target_domain: targetDomain });
   const result = await callRemote({ discovery: rt.discovery(), pool: rt.pool }, config, { targetDomain, component, rpc, headers: request.headers, body: request });
+  timer();
   if (!result.ok) return refuse(rt, request, response, result.error, targetDomain);
   // 5. The remote's answer, streamed back as it arrives.
   rt.metrics.outgoing.inc({ target_domain: targetDomain, status: String(result.response.status) });

@@ -1,12 +1,14 @@
 // The federator's Prometheus metrics, in a Registry of its own (two federators in one test process
 // must not share counters). Domain labels only ever carry domains that passed parsing; requests
 // refused before that are counted under "-" so an attacker cannot mint label values.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface FederatorMetrics {
   readonly registry: Registry;
   readonly outgoing: Counter<"target_domain" | "status">;
   readonly incoming: Counter<"origin_domain" | "status">;
+  /** Discovery, connection and the remote's answer up to its response headers, by target domain. */
+  readonly outgoingSeconds: Histogram<"target_domain">;
   /** wire-server's own names (Federator.Run mkFederatorMetrics), for Wire's dashboards. */
   readonly wireOutgoing: Counter<"target_domain">;
   readonly wireIncoming: Counter<"origin_domain">;
@@ -41,6 +43,13 @@ export function createMetrics(loadedAt: () => Date, options: { defaultMetrics?: 
       registers,
     }),
     // Counted as wire-server counts them: once per request to a domain the allow list admits.
+    outgoingSeconds: new Histogram({
+      name: "federator_outgoing_request_duration_seconds",
+      help: "Egress requests to remote federators until the remote's response headers (or the failure), by target backend domain.",
+      labelNames: ["target_domain"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     wireOutgoing: new Counter({ name: "com_wire_federator_outgoing_requests", help: "Number of outgoing requests", labelNames: ["target_domain"], registers }),
     wireIncoming: new Counter({ name: "com_wire_federator_incoming_requests", help: "Number of incoming requests", labelNames: ["origin_domain"], registers }),
     discoveryFailures: new Counter({

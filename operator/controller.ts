@@ -29,7 +29,7 @@ import { ownCertificateSecretName } from "./desired/workload.ts";
 import type { CachedConfig, CachedDeployment, CachedPeer } from "./kube/cached.ts";
 import { ReferencedObjects, type Reference } from "./kube/referenced-objects.ts";
 import { RESOURCES, resourceOf, type KindName } from "./kube/resources.ts";
-import type { OperatorMetrics } from "./metrics.ts";
+import type { ConfigObservation, OperatorMetrics } from "./metrics.ts";
 import { ORPHANS, OWNED_KINDS, WATCHES, type WatchRule } from "./watches.ts";
 
 /** A FederationConfig's claim on its Service name, read from the (possibly unparsed) object and the live Services. */
@@ -492,7 +492,21 @@ export class Controller {
     for (const peerState of ["Accepted", "Suspended", "Rejected"] as const) {
       this.#o.metrics.peers.set({ namespace, config, state: peerState }, state.verdicts.filter((v) => v.state === peerState).length);
     }
+    this.#o.metrics.recordConfig(namespace, config, configObservation(state));
   }
+}
+
+/** The expiries and brig state the alerts watch (see monitoring/), from one reconcile's result. */
+function configObservation(state: DesiredState): ConfigObservation {
+  const notAfter = state.configStatus.certificateNotAfter;
+  const brig = state.configStatus.conditions?.find((c) => c.type === "BrigSynced");
+  const peerCAExpiry = new Map(
+    state.verdicts.flatMap((v) => {
+      const first = Math.min(...v.trusted.map((c) => c.notAfter.getTime()));
+      return Number.isFinite(first) ? [[v.peer.metadata.name, new Date(first)] as const] : [];
+    }),
+  );
+  return { peerCAExpiry, ...(notAfter === undefined ? {} : { certificateNotAfter: new Date(notAfter) }), ...(brig === undefined ? {} : { brigSynced: brig.status === "True" }) };
 }
 
 /** The config's status with each refused output in Ready (and IngressReady, for the Ingress). */

@@ -10,7 +10,24 @@ export interface OperatorMetrics {
   readonly writes: Counter<"kind" | "operation">;
   readonly leader: Gauge;
   readonly connections: Gauge<"pool">;
+  readonly certificateExpiry: Gauge<"namespace" | "config">;
+  readonly peerCAExpiry: Gauge<"namespace" | "config" | "peer">;
+  readonly brigSynced: Gauge<"namespace" | "config">;
+  /** Sets the expiry and brig gauges of one config; series of peers no longer present are removed. */
+  recordConfig(namespace: string, config: string, observation: ConfigObservation): void;
 }
+
+/** What one reconcile saw of a config, for the gauges alerts are written on. */
+export interface ConfigObservation {
+  /** This backend's own certificate's notAfter. */
+  readonly certificateNotAfter?: Date;
+  /** The earliest notAfter among each peer's trusted CA certificates, by FederationPeer name. */
+  readonly peerCAExpiry: ReadonlyMap<string, Date>;
+  /** The BrigSynced condition; undefined when spec.brig.sync is off. */
+  readonly brigSynced?: boolean;
+}
+
+const seconds = (date: Date) => date.getTime() / 1000;
 
 /** Open connections to the API server, by pool (requests, watches), as the REST client counts them. */
 export type ConnectionCounts = () => { readonly requests: number; readonly watches: number };
@@ -19,8 +36,41 @@ export function createOperatorMetrics(connections: ConnectionCounts = () => ({ r
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const certificateExpiry = new Gauge({
+    name: "federation_operator_certificate_expiry_timestamp_seconds",
+    help: "When this backend's own federation certificate expires (Unix time), by FederationConfig.",
+    labelNames: ["namespace", "config"],
+    registers,
+  });
+  const peerCAExpiry = new Gauge({
+    name: "federation_operator_peer_ca_expiry_timestamp_seconds",
+    help: "When the first of a FederationPeer's trusted CA certificates expires (Unix time).",
+    labelNames: ["namespace", "config", "peer"],
+    registers,
+  });
+  const brigSynced = new Gauge({
+    name: "federation_operator_brig_synced",
+    help: "1 while brig's federation remotes agree with the FederationPeers (spec.brig.sync), 0 while the sync fails.",
+    labelNames: ["namespace", "config"],
+    registers,
+  });
+  const peersWithCA = new Map<string, Set<string>>();
+  const recordConfig = (namespace: string, config: string, observation: ConfigObservation) => {
+    const key = `${namespace}/${config}`;
+    for (const peer of peersWithCA.get(key) ?? []) if (!observation.peerCAExpiry.has(peer)) peerCAExpiry.remove({ namespace, config, peer });
+    peersWithCA.set(key, new Set(observation.peerCAExpiry.keys()));
+    for (const [peer, notAfter] of observation.peerCAExpiry) peerCAExpiry.set({ namespace, config, peer }, seconds(notAfter));
+    if (observation.certificateNotAfter) certificateExpiry.set({ namespace, config }, seconds(observation.certificateNotAfter));
+    else certificateExpiry.remove({ namespace, config });
+    if (observation.brigSynced === undefined) brigSynced.remove({ namespace, config });
+    else brigSynced.set({ namespace, config }, observation.brigSynced ? 1 : 0);
+  };
   return {
     registry,
+    certificateExpiry,
+    peerCAExpiry,
+    brigSynced,
+    recordConfig,
     reconciles: new Counter({ name: "federation_operator_reconciles_total", help: "Reconciles of FederationConfigs by result.", labelNames: ["result"], registers }),
     reconcileSeconds: new Histogram({
       name: "federation_operator_reconcile_duration_seconds",

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { spawnFailure } from "../prereqs/not-found.ts";
 
 export interface ControlPlaneAssets {
   readonly etcd: string;
@@ -91,7 +92,7 @@ function runBuildScript(): Promise<string> {
     const child = spawn("bash", [BUILD_SCRIPT], { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.on("error", reject);
+    child.on("error", (error) => reject(spawnFailure("bash", error)));
     child.on("close", (code) => {
       const dir = stdout.trim().split("\n").at(-1);
       if (code === 0 && dir) resolve(dir);

@@ -3,6 +3,7 @@
 // with `inject("kubeconfig")`, `inject("kubectl")`, `inject("auditLog")`, `inject("server")`,
 // `inject("etcdUrl")`.
 import type { TestProject } from "vitest/node";
+import { ensureMachineReady } from "../prereqs/control-plane.ts";
 import { startControlPlane } from "./control-plane.ts";
 
 declare module "vitest" {
@@ -21,6 +22,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A missing nginx or dnsmasq is the first failure, with the command to run, not an error in some test.
+  await ensureMachineReady("npm test", false, (line) => process.stderr.write(`[prereqs] ${line}\n`));
   const started = Date.now();
   const controlPlane = await startControlPlane({ name: "shared" });
   if (!controlPlane.auditLogPath) throw new Error("the shared control plane runs with an audit log");

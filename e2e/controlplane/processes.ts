@@ -3,6 +3,8 @@
 // removes registered temp directories when Node exits normally or on an uncaught error.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readSync, fstatSync, rmSync } from "node:fs";
+import { notFoundMessage } from "../prereqs/not-found.ts";
+import { which } from "../prereqs/which.ts";
 
 export interface ProcessExit {
   readonly code: number | null;
@@ -72,6 +74,8 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
 
 export function startProcess({ name, command, args, logPath, env }: StartProcessOptions): ManagedProcess {
   installExitHook();
+  // Under setpriv a missing command would only show as exit code 127 in the log.
+  if (which(command, env ?? process.env) === undefined) throw new Error(`${name}: ${notFoundMessage(command)}`);
   const log = openSync(logPath, "a");
   const [file, argv] = setprivAvailable
     ? ["setpriv", ["--pdeathsig", "KILL", "--", command, ...args]]
@@ -83,7 +87,10 @@ export function startProcess({ name, command, args, logPath, env }: StartProcess
     closeSync(log);
   }
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  if (pid === undefined) {
+    child.once("error", () => undefined); // the reason follows asynchronously; this error already says it
+    throw new Error(`${name}: could not start ${command}`);
+  }
   live.add(child);
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {

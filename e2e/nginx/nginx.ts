@@ -4,6 +4,7 @@ import { spawn, spawnSync as nodeSpawnSync, type ChildProcess } from "node:child
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnFailure } from "../prereqs/not-found.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { mainConfig, renderIngress, type RenderInput } from "./render.ts";
 
@@ -30,6 +31,7 @@ function check(prefix: string): void {
 
 function spawnSync(prefix: string, extra: string[]) {
   const result = nodeSpawnSync(NGINX_BINARY, ["-p", prefix, "-c", join(prefix, "nginx.conf"), ...extra], { encoding: "utf8" });
+  if (result.error) throw spawnFailure(NGINX_BINARY, result.error);
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -41,6 +43,7 @@ export async function startNginx(input: Omit<RenderInput, "dir">): Promise<Nginx
   const child: ChildProcess = spawn(NGINX_BINARY, ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.once("error", (error) => (stderr += spawnFailure(NGINX_BINARY, error).message));
   const errorLog = () => {
     try {
       return readFileSync(join(prefix, "error.log"), "utf8");

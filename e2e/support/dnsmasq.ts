@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { randomInt } from "node:crypto";
 import * as dnsPacket from "dns-packet";
+import { spawnFailure } from "../prereqs/not-found.ts";
 
 export const DNSMASQ = process.env["DNSMASQ"] ?? "/usr/sbin/dnsmasq";
 
@@ -118,8 +119,11 @@ async function launch(port: number, options: DnsmasqOptions, records: DnsRecords
   const child = spawn(DNSMASQ, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  let failed: Error | undefined;
+  child.once("error", (error) => (failed = spawnFailure(DNSMASQ, error)));
   const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
   while (Date.now() < deadline) {
+    if (failed) throw failed;
     if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}: ${stderr.trim()}`);
     if (await probe(port)) return child;
   }

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { kubectlPath } from "../controlplane/assets.ts";
+import { spawnFailure } from "../prereqs/not-found.ts";
 
 export interface KubectlResult {
   readonly code: number;
@@ -38,7 +39,7 @@ export async function kubectl(args: readonly string[], options: KubectlOptions):
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
-      reject(error);
+      reject(spawnFailure(binary, error));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);

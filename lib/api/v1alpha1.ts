@@ -362,6 +362,10 @@ export const FederationPeerStatus = z
     observedGeneration: z.number().int().optional().meta({ description: "The .metadata.generation the status reflects." }),
     caCertificates: z.array(caCertificate).optional().meta({ description: "The CA certificates found in caBundle." }),
     caNotAfter: z.string().optional().meta({ description: "Earliest expiry among caCertificates (RFC 3339)." }),
+    caFingerprint: z
+      .string()
+      .optional()
+      .meta({ description: "The first 4 bytes of each caCertificates sha256Fingerprint (e.g. 3F:A2:09:C1), comma-separated: the CA column of kubectl get fp -o wide." }),
     message: z.string().optional().meta({ description: "A summary a person can act on." }),
   })
   .meta({ description: "Observed state of the FederationPeer." });

@@ -180,6 +180,9 @@ function configConditions(input: DesiredInput, extra: ExtraCAs, verdicts: readon
   return [ready, ...parts];
 }
 
+/** "3F:A2:09:C1" of "3F:A2:09:C1:…": enough to tell a peer's CAs apart when triaging. */
+const shortFingerprint = (fingerprint: string) => fingerprint.split(":").slice(0, 4).join(":");
+
 function peerStatus(verdict: PeerVerdict, now: Date): FederationPeerStatus {
   const { peer } = verdict;
   const conditions = mergeConditions(peer.status?.conditions, [verdict.accepted, verdict.caValid, verdict.expiringSoon], peer.metadata.generation, now);
@@ -189,6 +192,7 @@ function peerStatus(verdict: PeerVerdict, now: Date): FederationPeerStatus {
     ...(peer.metadata.generation === undefined ? {} : { observedGeneration: peer.metadata.generation }),
     caCertificates: verdict.caCertificates.map((c) => ({ subject: c.subject, sha256Fingerprint: c.sha256Fingerprint, notAfter: c.notAfter.toISOString() })),
     ...(earliest === undefined ? {} : { caNotAfter: earliest.notAfter.toISOString() }),
+    ...(verdict.caCertificates.length === 0 ? {} : { caFingerprint: verdict.caCertificates.map((c) => shortFingerprint(c.sha256Fingerprint)).join(",") }),
     message: verdict.accepted.message,
   };
 }

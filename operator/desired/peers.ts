@@ -100,7 +100,10 @@ export function evaluateCA(peer: FederationPeer, context: PeerEvaluationContext)
   const all = source.secret !== undefined ? trusted : parsed.certificates;
   const described = source.secret !== undefined ? [`${problems.length} certificate(s) of ${source.secret} are expired, not yet valid or not CAs`] : problems;
   const reason = source.secret !== undefined ? "InvalidCA" : problems.some((p) => p.includes("expired")) ? "ExpiredCA" : "InvalidCA";
-  const left = trusted.length === 0 ? "no valid CA certificate is left, so the peer is not trusted" : `${trusted.length} valid CA certificate(s) still trusted`;
+  const left =
+    trusted.length === 0
+      ? "no valid CA certificate is left, so the peer is not trusted; ask the remote for its current CA and put it in spec.caBundle"
+      : `${trusted.length} valid CA certificate(s) still trusted; remove the others from spec.caBundle`;
   return { condition: cond("CAValid", "False", reason, `${described.join("; ")}; ${left}`), all, trusted, usable: trusted.length > 0 };
 }
 
