@@ -54,7 +54,7 @@ describe("kubectl get -o wide", () => {
     const byName = new Map(rows.map((r) => [r["NAME"], r]));
     expect(byName.get("partner")).toMatchObject({ READY: "True", REASON: "Accepted", CA: fingerprint.slice(0, 11), MESSAGE: "partner.example.org is on the allow list" });
     expect(fingerprint.slice(0, 11)).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){3}$/);
-    expect(byName.get("broken")).toMatchObject({ READY: "False", REASON: "InvalidPEM", CA: "<none>" });
+    expect(byName.get("broken")).toMatchObject({ READY: "False", REASON: "InvalidPEM", CA: "" });
     expect(byName.get("broken")?.["MESSAGE"]).toMatch(/provide PEM-encoded CA certificates$/);
 
     const narrow = await kubectl(["get", "fp", "-n", ns.name]);
