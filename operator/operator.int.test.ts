@@ -1,5 +1,6 @@
 // The operator against the real kube-apiserver + etcd + kube-controller-manager of the shared
 // test control plane: what a person running `kubectl apply` sees.
+import { configManifest, peerManifest } from "./testing/fixtures.ts";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -51,13 +52,8 @@ const apply = async (ns: string, ...objects: object[]) => {
 
 const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
 
-const fc = (spec: object = {}) => ({
-  apiVersion: "federation.wire.com/v1alpha1",
-  kind: "FederationConfig",
-  metadata: { name: "wire" },
-  spec: { backendDomain: "a.example", infraDomain: "federator.a.example", certificate: { selfSigned: {} }, ...spec },
-});
-const fp = (name: string, spec: object) => ({ apiVersion: "federation.wire.com/v1alpha1", kind: "FederationPeer", metadata: { name }, spec });
+const fc = configManifest;
+const fp = peerManifest;
 const secretText = (object: KubeObject | undefined, key: string) => Buffer.from(((object?.["data"] ?? {}) as Record<string, string>)[key] ?? "", "base64").toString();
 const bundleSubjects = async (ns: string) => {
   const parsed = parseCertificateBundle(secretText(await get("Secret", ns, "wire-ca-bundle"), "ca.crt"));

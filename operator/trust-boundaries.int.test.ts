@@ -1,6 +1,7 @@
 // Attacks on the operator's outputs against the real kube-apiserver + etcd + kube-controller-
 // manager (issue "Trust boundaries"): what a FederationConfig or FederationPeer editor can make
 // the operator overwrite, delete or freeze.
+import { configManifest, peerManifest } from "./testing/fixtures.ts";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCertificateAuthority, type CertificateAuthority } from "../lib/certs/issue.ts";
@@ -36,13 +37,8 @@ async function namespace(): Promise<string> {
 
 const create = (kind: KindName, ns: string, object: object) => admin.request("POST", resourcePath(RESOURCES[kind], ns), { body: object });
 const get = (kind: KindName, ns: string, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
-const fc = (spec: object = {}) => ({
-  apiVersion: "federation.wire.com/v1alpha1",
-  kind: "FederationConfig",
-  metadata: { name: "wire" },
-  spec: { backendDomain: "a.example", infraDomain: "federator.a.example", certificate: { selfSigned: {} }, ...spec },
-});
-const fp = (name: string, spec: object) => ({ apiVersion: "federation.wire.com/v1alpha1", kind: "FederationPeer", metadata: { name }, spec });
+const fc = configManifest;
+const fp = peerManifest;
 type Condition = { type: string; status: string; reason: string; message: string };
 const condition = (object: KubeObject | undefined, type: string) => ((object?.["status"] as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
 const bundleSubjects = async (ns: string) => {

@@ -4,11 +4,10 @@ import { FederatorConfig } from "../../lib/api/federator-config.ts";
 import { issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
 import { parseCertificateBundle } from "../../lib/certs/pem.ts";
 import { stableJson } from "../../lib/kube/apply.ts";
-import { ca, config, peer, readyCertificate } from "../testing/fixtures.ts";
+import { ca, config, desiredInput, peer, readyCertificate } from "../testing/fixtures.ts";
 import { DENY_ALL_CA_PEM } from "./deny-all-ca.ts";
 import { desired, type DesiredInput } from "./desired.ts";
 import type { KubeObject } from "../../lib/kube/objects.ts";
-import { EMPTY_REFERENCED } from "./referenced.ts";
 import { serviceNameHolder } from "./service-name.ts";
 
 const NOW = new Date();
@@ -20,16 +19,7 @@ beforeAll(async () => {
   soon = await ca("Soon CA", { notBefore: new Date(NOW.getTime() - 86_400_000), validityDays: 10 });
 });
 
-const input = (over: Partial<DesiredInput>): DesiredInput => ({
-  config: config(),
-  peers: [],
-  referenced: EMPTY_REFERENCED,
-  certificate: readyCertificate,
-  rollout: { replicas: 2, availableReplicas: 2 },
-  now: NOW,
-  expiryWarningDays: 30,
-  ...over,
-});
+const input = (over: Partial<DesiredInput>): DesiredInput => desiredInput(NOW, over);
 
 const find = (objects: readonly KubeObject[], kind: string, name: string) => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);

@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import type { CertificateAuthority } from "../../lib/certs/issue.ts";
 import type { KubeObject } from "../../lib/kube/objects.ts";
-import { ca, config, peer, readyCertificate } from "../testing/fixtures.ts";
+import { ca, config, desiredInput, peer } from "../testing/fixtures.ts";
 import { admitSpec, DEFAULT_FEDERATOR_IMAGE, DEFAULT_POLICY } from "./admission.ts";
 import { desired, type DesiredInput } from "./desired.ts";
 import { parseCertificateBundle } from "../../lib/certs/pem.ts";
-import { EMPTY_REFERENCED, type ReferencedData } from "./referenced.ts";
+import type { ReferencedData } from "./referenced.ts";
 
 const NOW = new Date();
 let caB: CertificateAuthority;
@@ -19,16 +19,7 @@ beforeAll(async () => {
   many = await Promise.all(Array.from({ length: 17 }, (_, i) => ca(`Many CA ${i}`)));
 });
 
-const input = (over: Partial<DesiredInput>): DesiredInput => ({
-  config: config(),
-  peers: [],
-  referenced: EMPTY_REFERENCED,
-  certificate: readyCertificate,
-  rollout: { replicas: 2, availableReplicas: 2 },
-  now: NOW,
-  expiryWarningDays: 30,
-  ...over,
-});
+const input = (over: Partial<DesiredInput>): DesiredInput => desiredInput(NOW, over);
 const find = (objects: readonly KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe("a FederationPeer editor who cannot read Secrets", () => {
