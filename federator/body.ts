@@ -67,6 +67,40 @@ export function sendBody(source: BodySource, destination: Writable, limit: numbe
   return { exceeded: () => counter?.exceeded ?? false };
 }
 
+export type Collected = { readonly kind: "complete"; readonly body: Buffer } | { readonly kind: "aborted" } | { readonly kind: "longer" };
+
+/**
+ * Reads `source` until it ends or has given more than `cap` bytes. A body that ended complete within
+ * the cap comes back whole, so it can be sent again; a longer one is put back, paused, at the front of
+ * `source` to be streamed once. Events rather than `for await`, which would destroy the source on break.
+ */
+export function collectUpTo(source: BodySource, cap: number): Promise<Collected> {
+  // Aborted while the caller resolved the target: the events have passed already.
+  if (source.destroyed || !endedComplete(source)) return Promise.resolve({ kind: "aborted" });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (collected: Collected) => {
+      source.off("data", onData).off("end", onEnd).off("error", onAbort).off("aborted", onAbort).off("close", onClose);
+      resolve(collected);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= cap) return;
+      source.pause();
+      settle({ kind: "longer" });
+      source.unshift(Buffer.concat(chunks));
+    };
+    const onEnd = () => settle(endedComplete(source) ? { kind: "complete", body: Buffer.concat(chunks) } : { kind: "aborted" });
+    const onAbort = () => settle({ kind: "aborted" });
+    const onClose = () => {
+      if (!source.readableEnded) onAbort();
+    };
+    source.on("data", onData).once("end", onEnd).once("error", onAbort).once("aborted", onAbort).once("close", onClose);
+  });
+}
+
 /** The Content-Length of a request, when it declares a valid one. */
 export function declaredLength(headers: { readonly [name: string]: unknown }): number | undefined {
   const value = headers["content-length"];

@@ -4,7 +4,7 @@ import { constants as h2, type ClientHttp2Stream, type IncomingHttpHeaders as H2
 import type { IncomingHttpHeaders } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import { declaredLength, endedComplete, sendBody } from "./body.ts";
+import { collectUpTo, declaredLength, sendBody } from "./body.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { isInternalAddress } from "./address-policy.ts";
 import { remoteFor } from "./authorization.ts";
@@ -168,23 +168,13 @@ function awaitResponse(stream: ClientHttp2Stream): Promise<ResponseHead> {
 }
 
 /**
- * Bodies up to this size (with a declared Content-Length) are held in memory so that a request the
- * remote refused without processing it (REFUSED_STREAM, e.g. while nginx reloads and its old worker
- * sends GOAWAY) can be sent again on a fresh session. Larger or chunked bodies stream through once.
+ * Bodies up to this size are held in memory so that a request the remote refused without processing
+ * it (REFUSED_STREAM, e.g. while nginx reloads and its old worker sends GOAWAY) can be sent again on a
+ * fresh session. wire-server's client declares no Content-Length, so the size is found by reading.
+ * Larger bodies stream through once.
  */
 export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 const MAX_ATTEMPTS = 3;
-
-/** The whole body, or undefined when the client aborted it (never a truncated body as complete). */
-async function readAll(stream: Readable): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return endedComplete(stream) ? Buffer.concat(chunks) : undefined;
-}
 
 type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
 
@@ -230,9 +220,10 @@ export async function callRemote(deps: RemoteDeps, config: FederatorConfig, requ
   const target = await resolveTarget(deps, config, request.targetDomain, path);
   if (!target.ok) return target;
   const length = declaredLength(request.headers);
-  const replayable = length !== undefined && length <= REPLAYABLE_BODY_BYTES;
-  const payload = replayable ? await readAll(request.body) : undefined;
-  if (replayable && payload === undefined) return { ok: false, error: { kind: "RequestAborted" } };
+  const collected = length === undefined || length <= REPLAYABLE_BODY_BYTES ? await collectUpTo(request.body, REPLAYABLE_BODY_BYTES) : undefined;
+  if (collected?.kind === "aborted") return { ok: false, error: { kind: "RequestAborted" } };
+  const payload = collected?.kind === "complete" ? collected.body : undefined;
+  if (payload !== undefined && payload.length > config.limits.maxBodyBytes) return { ok: false, error: { kind: "RequestTooLarge", limit: config.limits.maxBodyBytes } };
   for (let n = 1; ; n++) {
     const { refused, result } = await attempt(deps, config, request, target, path, payload);
     if (!refused || payload === undefined || n >= MAX_ATTEMPTS) return result;

@@ -7,12 +7,15 @@ import { connect as netConnect } from "node:net";
 import { connect as http2Connect, constants as h2, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCertificate } from "../lib/certs/issue.ts";
-import { waitUntil, type Backend } from "./testing/backends.ts";
+import { REPLAYABLE_BODY_BYTES } from "./remote.ts";
+import { metricsOf, metricValue, waitUntil, type Backend } from "./testing/backends.ts";
 import { federatorCertificate, nginxEscape } from "./testing/pki.ts";
 import { startRecordingComponent, type RecordingComponent } from "./testing/recording-component.ts";
 import { baseConfig, startWorld, type World } from "./testing/world.ts";
 
 const PARTIAL = '{"transfer":"100","to":"al';
+/** Egress holds bodies up to REPLAYABLE_BODY_BYTES before sending them (to replay a refused stream); longer ones stream. */
+const LONG_PARTIAL = `{"blob":"${"x".repeat(REPLAYABLE_BODY_BYTES + 64 * 1024)}`;
 let world: World;
 let p: Backend;
 let q: Backend;
@@ -56,11 +59,11 @@ function resetMidBody(stream: ClientHttp2Stream, session: ClientHttp2Session): v
 }
 
 /** A raw HTTP/1.1 chunked request whose connection is dropped after the first chunk. */
-function http1Partial(host: string, port: number, path: string, headers: string): { abort: () => void } {
+function http1Partial(host: string, port: number, path: string, headers: string, partial = PARTIAL): { abort: () => void } {
   const socket = netConnect(port, host);
   socket.on("error", () => undefined);
-  const chunk = Buffer.from(PARTIAL);
-  socket.write(`POST ${path} HTTP/1.1\r\nHost: federator\r\nContent-Type: application/json\r\n${headers}Transfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${PARTIAL}\r\n`);
+  const chunk = Buffer.from(partial);
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: federator\r\nContent-Type: application/json\r\n${headers}Transfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${partial}\r\n`);
   return { abort: () => socket.destroy() };
 }
 
@@ -84,19 +87,45 @@ describe("a request truncated by its client never reaches brig as complete", () 
 
   it("internal port, HTTP/2 prior knowledge: brig's stream reset mid-body aborts the remote's request", async () => {
     const outcome = await truncate(pBrig, () => {
-      const session = http2Connect(world.a.internalUrl);
-      session.on("error", () => undefined);
-      const stream = session.request({ [h2.HTTP2_HEADER_METHOD]: "POST", [h2.HTTP2_HEADER_PATH]: "/rpc/p.example/brig/transfer", "content-type": "application/json" });
-      stream.on("error", () => undefined);
-      stream.write(PARTIAL);
+      const { stream, session } = h2cRequest();
+      stream.write(LONG_PARTIAL);
       return { abort: () => resetMidBody(stream, session) };
     });
-    expect(outcome).toEqual({ complete: false, body: PARTIAL });
+    expect(outcome.complete).toBe(false);
+    expect(LONG_PARTIAL.startsWith(outcome.body)).toBe(true);
   });
 
   it("internal port, HTTP/1.1: a connection dropped mid-body aborts the remote's request", async () => {
     const url = new URL(world.a.internalUrl);
-    const outcome = await truncate(pBrig, () => http1Partial(url.hostname, Number(url.port), "/rpc/p.example/brig/transfer", ""));
+    const outcome = await truncate(pBrig, () => http1Partial(url.hostname, Number(url.port), "/rpc/p.example/brig/transfer", "", LONG_PARTIAL));
     expect(outcome.complete).toBe(false);
   });
+
+  it("internal port: a short body reset mid-way never leaves the federator", async () => {
+    const before = { outcomes: pBrig.outcomes.length, calls: await callsTowardsP("com_wire_federator_outgoing_requests"), aborted: await abortedTowardsP() };
+    const { stream, session } = h2cRequest();
+    stream.write(PARTIAL);
+    await waitUntil(async () => (await callsTowardsP("com_wire_federator_outgoing_requests")) > before.calls, "the federator has the call", 10_000);
+    resetMidBody(stream, session);
+    await waitUntil(async () => (await abortedTowardsP()) > before.aborted, "the federator answers the aborted call with request-aborted", 30_000);
+    // Short bodies are held until complete (to replay a refused stream), so not a byte went on.
+    expect(pBrig.outcomes.length).toBe(before.outcomes);
+    expect(pBrig.receiving()).toBe(0);
+  });
 });
+
+function h2cRequest(): { stream: ClientHttp2Stream; session: ClientHttp2Session } {
+  const session = http2Connect(world.a.internalUrl);
+  session.on("error", () => undefined);
+  const stream = session.request({ [h2.HTTP2_HEADER_METHOD]: "POST", [h2.HTTP2_HEADER_PATH]: "/rpc/p.example/brig/transfer", "content-type": "application/json" });
+  stream.on("error", () => undefined);
+  return { stream, session };
+}
+
+async function callsTowardsP(metric: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricValue(await metricsOf(world.a), metric, { target_domain: "p.example", ...labels });
+}
+
+function abortedTowardsP(): Promise<number> {
+  return callsTowardsP("federator_outgoing_requests_total", { status: "400" });
+}
