@@ -1,7 +1,7 @@
 // Turns the federator's inputs (federator.yaml, own certificate and key, CA bundle) into one
 // immutable, validated snapshot. Every check happens here, before a snapshot can be applied, so a
 // bad reload is rejected as a whole and the last good snapshot stays.
-import { createHash, createPrivateKey, type X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { rootCertificates } from "node:tls";
@@ -26,6 +26,10 @@ export interface TlsMaterial {
   readonly trustedCaPems: readonly string[];
   /** The CA bundle's certificates by SHA-256 fingerprint, to bind a remote to its own CAs. */
   readonly bundleCAs: ReadonlyMap<string, X509Certificate>;
+  /** The CAs of no peer by subject, the only ones that vouch for origins without a caBundle. */
+  readonly unboundCAs: ReadonlyMap<string, readonly X509Certificate[]>;
+  /** Every CA of the bundle is one of no peer. */
+  readonly onlyUnboundCAs: boolean;
   /** Changes exactly when any of the above changes; pooled sessions are keyed by it. */
   readonly fingerprint: string;
   readonly certificateNotAfter: Date;
@@ -68,7 +72,21 @@ function sha256(...parts: readonly string[]): string {
   return hash.digest("hex");
 }
 
-function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; tls: TlsMaterial } | { ok: false; reason: string } {
+let systemRoots: readonly X509Certificate[] | undefined;
+
+/** Node's bundled roots (what `useSystemCAStore` adds), parsed once per process. */
+function systemRootCAs(): readonly X509Certificate[] {
+  systemRoots ??= rootCertificates.map((pem) => new X509Certificate(pem));
+  return systemRoots;
+}
+
+function bySubject(cas: Iterable<X509Certificate>): Map<string, X509Certificate[]> {
+  const index = new Map<string, X509Certificate[]>();
+  for (const ca of cas) index.set(ca.subject, [...(index.get(ca.subject) ?? []), ca]);
+  return index;
+}
+
+function tlsMaterial(sources: Sources, config: Pick<FederatorConfig, "caFingerprints" | "extraCAFingerprints" | "tls">): { ok: true; tls: TlsMaterial } | { ok: false; reason: string } {
   const chain = parseCertificateBundle(sources.certificatePem);
   if (!chain.ok) return { ok: false, reason: `own certificate: ${chain.problem.message}` };
   const leaf = chain.certificates[0];
@@ -89,7 +107,12 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
     caPems = bundle.certificates.map((c) => c.pem);
     for (const c of bundle.certificates) bundleCAs.set(compactFingerprint(c.x509), c.x509);
   }
+  const { useSystemCAStore } = config.tls;
   const trustedCaPems = useSystemCAStore ? [...caPems, ...rootCertificates] : caPems;
+  const peerCAs = new Set(config.caFingerprints);
+  const listedExtra = config.extraCAFingerprints === undefined ? undefined : new Set(config.extraCAFingerprints);
+  const extraCAs = [...bundleCAs].filter(([fingerprint]) => !peerCAs.has(fingerprint) && (listedExtra?.has(fingerprint) ?? true)).map(([, ca]) => ca);
+  const unboundCAs = bySubject(useSystemCAStore ? [...extraCAs, ...systemRootCAs()] : extraCAs);
   const certificateChainPem = chain.certificates.map((c) => c.pem).join("");
   return {
     ok: true,
@@ -98,6 +121,8 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
       privateKeyPem: sources.privateKeyPem,
       trustedCaPems,
       bundleCAs,
+      unboundCAs,
+      onlyUnboundCAs: extraCAs.length === bundleCAs.size,
       fingerprint: sha256(certificateChainPem, sources.privateKeyPem, ...trustedCaPems),
       certificateNotAfter: leaf.notAfter,
     },
@@ -107,7 +132,7 @@ function tlsMaterial(sources: Sources, useSystemCAStore: boolean): { ok: true; t
 export function buildSnapshot(sources: Sources, now: Date = new Date()): SnapshotResult {
   const config = parseConfig(sources.configYaml);
   if (!config.ok) return fail(config.reason);
-  const tls = tlsMaterial(sources, config.config.tls.useSystemCAStore);
+  const tls = tlsMaterial(sources, config.config);
   if (!tls.ok) return fail(tls.reason);
   return { ok: true, snapshot: { config: config.config, tls: tls.tls, loadedAt: now } };
 }

@@ -12,7 +12,17 @@ export type FederatorError =
   | { readonly kind: "CertificateParseError"; readonly reason: string }
   | { readonly kind: "DomainParseError"; readonly domain: string }
   | { readonly kind: "AuthenticationFailure"; readonly hostnames: readonly string[]; readonly certificateNames: readonly string[] }
-  | { readonly kind: "NotIssuedByRemoteCA"; readonly domain: string; readonly subject: string; readonly issuer: string; readonly issuerTrustedForOthers: boolean }
+  | {
+      readonly kind: "NotIssuedByRemoteCA";
+      readonly domain: string;
+      readonly subject: string;
+      readonly issuer: string;
+      /** Whether the origin has CAs of its own (a caBundle); without, only CAs of no peer vouch for it. */
+      readonly ownCAs: boolean;
+      readonly issuerTrustedForOthers: boolean;
+      /** The peers whose CA issued the certificate (origins without own CAs). */
+      readonly issuerPeers: readonly string[];
+    }
   | { readonly kind: "FederationDenied"; readonly domain: string }
   | { readonly kind: "SrvNotAvailable"; readonly srvName: string }
   | { readonly kind: "DiscoveryFailure"; readonly srvName: string; readonly detail: string }
@@ -68,10 +78,15 @@ export const CATALOGUE: Catalogue = {
   NotIssuedByRemoteCA: {
     status: 403,
     label: "authentication-failure",
-    message: (e) =>
-      e.issuerTrustedForOthers
+    message: (e) => {
+      if (!e.ownCAs)
+        return e.issuerPeers.length > 0
+          ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA of the FederationPeer for [${e.issuerPeers.join(", ")}]: a peer's CA vouches only for that peer, and [${e.domain}] has no caBundle; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
+          : `the client certificate [${e.subject}] is issued by [${e.issuer}], which is neither in trust.extraCABundle nor in the system CA store; [${e.domain}] has no caBundle: add the CA that issued it (the intermediate, if there is one) to the caBundle of the FederationPeer for ${e.domain}, or to trust.extraCABundle`;
+      return e.issuerTrustedForOthers
         ? `the client certificate [${e.subject}] is issued by [${e.issuer}], a CA trusted for another peer or trust.extraCABundle, not by a CA of [${e.domain}]: another CA may not vouch for [${e.domain}]; if [${e.issuer}] is really ${e.domain}'s, add it to the caBundle of the FederationPeer for ${e.domain}`
-        : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`,
+        : `the client certificate [${e.subject}] is not issued by a CA of [${e.domain}]: its issuer [${e.issuer}] is in no caBundle; if it is ${e.domain}'s intermediate CA, add [${e.issuer}] to the caBundle of the FederationPeer for ${e.domain}`;
+    },
   },
   CertificateNotValidNow: {
     status: 403,

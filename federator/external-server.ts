@@ -6,9 +6,9 @@ import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type 
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { remoteCAFingerprints, type FederatorConfig } from "../lib/api/federator-config.ts";
+import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
-import { canFederateWith, certificateMatchesAnyHost, issuedByRemoteCA, remoteFor } from "./authorization.ts";
+import { canFederateWith, certificateMatchesAnyHost, issuedForOrigin, remoteFor } from "./authorization.ts";
 import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
 import type { TlsMaterial } from "./config.ts";
 import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
@@ -146,8 +146,7 @@ async function ingress(rt: Runtime, request: AnyRequest, response: AnyResponse, 
   const release = rt.inFlight.acquire(remote === undefined ? UNLISTED_DOMAIN : origin.value, config.limits.maxInFlightPerOrigin);
   if (release === undefined) return refuse(rt, request, response, { kind: "TooManyInFlight", limit: config.limits.maxInFlightPerOrigin }, origin.value);
   whenClosed(request, response, release);
-  const fingerprints = remote === undefined ? [] : remoteCAFingerprints(config, remote);
-  const bound = issuedByRemoteCA(certificate.certificate.x509, origin.value, fingerprints, tls.bundleCAs);
+  const bound = issuedForOrigin(certificate.certificate.x509, origin.value, config, tls);
   if (!bound.ok) return refuse(rt, request, response, bound.error, origin.value);
   // 5. Forward to the component.
   const declared = declaredLength(request.headers);

@@ -4,10 +4,12 @@ import { getServers } from "node:dns";
 import type { Server } from "node:http";
 import type { Http2SecureServer, ServerHttp2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { CertificateHeaderCache } from "./client-certificate.ts";
 import { ComponentClient } from "./component.ts";
-import { buildSnapshot, sourcesDigest, type Snapshot, type Sources } from "./config.ts";
+import { stillIssuedByTrustedCA } from "./authorization.ts";
+import { buildSnapshot, sourcesDigest, type Snapshot, type Sources, type TlsMaterial } from "./config.ts";
 import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
 import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
 import { InFlight } from "./in-flight.ts";
@@ -115,6 +117,22 @@ function closeServer(server: Server | Http2SecureServer, graceMs: number): Promi
   });
 }
 
+/**
+ * Passthrough sessions are verified once, at the handshake: after a CA bundle change, those whose
+ * client certificate no CA of the new bundle issued get GOAWAY (their open streams finish, the
+ * client reconnects and is verified again), so a removed CA stops vouching at once.
+ */
+function closeUntrustedSessions(sessions: ReadonlySet<ServerHttp2Session>, tls: TlsMaterial, log: Logger): void {
+  let closed = 0;
+  for (const session of sessions) {
+    const leaf = (session.socket as TLSSocket).getPeerX509Certificate();
+    if (leaf !== undefined && stillIssuedByTrustedCA(leaf, tls)) continue;
+    session.close();
+    closed++;
+  }
+  if (closed > 0) log.info({ sessions: closed }, "the new CA bundle no longer verifies these Passthrough clients: GOAWAY sent");
+}
+
 export async function startFederator(options: FederatorOptions): Promise<Federator> {
   const log = options.log ?? createLogger({ name: "federator" });
   const first = buildSnapshot(options.sources);
@@ -190,7 +208,10 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     if (previous.config.dns.server !== snapshot.config.dns.server) discovery = discoveryFor(snapshot);
     if (previous.tls.fingerprint !== snapshot.tls.fingerprint) {
       pool.setTls(snapshot.tls);
-      if (externalTLS) updateExternalTls(externalServer as Http2SecureServer, snapshot.tls);
+      if (externalTLS) {
+        updateExternalTls(externalServer as Http2SecureServer, snapshot.tls);
+        closeUntrustedSessions(openSessions.get(externalServer) ?? new Set(), snapshot.tls, log);
+      }
     }
     metrics.reloads.inc({ result: "success", source });
     log.info(

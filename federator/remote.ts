@@ -7,10 +7,11 @@ import type { Readable } from "node:stream";
 import { collectUpTo, declaredLength, sendBody } from "./body.ts";
 import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { isInternalAddress } from "./address-policy.ts";
-import { remoteFor } from "./authorization.ts";
+import { remoteFor, serverChainFitsRemote } from "./authorization.ts";
 import type { Discovery } from "./discovery.ts";
 import type { FederatorError } from "./errors.ts";
 import { federationPath, type Component } from "./routes.ts";
+import { serverChainFingerprints } from "./server-chain.ts";
 import { classifyFailure, type ConnectFailure, type SessionPool } from "./session-pool.ts";
 
 /** The port a pinned infraDomain is reached on: the Federation Ingress's HTTPS port. */
@@ -179,10 +180,10 @@ const MAX_ATTEMPTS = 3;
 type Attempt = { readonly refused: boolean; readonly result: RemoteResult };
 
 async function attempt(deps: RemoteDeps, config: FederatorConfig, request: RemoteRequest, target: ResolvedTarget, path: string, payload: Buffer | undefined): Promise<Attempt> {
-  const opened = await deps.pool.request(target, {
-    ...forwardedRequestHeaders(request.headers, config.backendDomain),
-    [h2.HTTP2_HEADER_METHOD]: "POST",
-    [h2.HTTP2_HEADER_PATH]: path,
+  const outgoing = { ...forwardedRequestHeaders(request.headers, config.backendDomain), [h2.HTTP2_HEADER_METHOD]: "POST", [h2.HTTP2_HEADER_PATH]: path };
+  const opened = await deps.pool.request(target, outgoing, (session) => {
+    const misfit = serverChainFitsRemote(serverChainFingerprints(session), request.targetDomain, config);
+    return misfit === undefined ? undefined : { phase: "tls", detail: `${target.host}: ${misfit}` };
   });
   if (!opened.ok) return { refused: false, result: { ok: false, error: failureError(opened.failure, target.host, path), target: target.host } };
   const stream = opened.stream;

@@ -101,8 +101,9 @@ export class SessionPool {
    * A new stream to `target` on a pooled session. A session is only closed once no stream of it
    * is open (closing earlier would make nghttp2 refuse streams not yet on the wire), and a session
    * that left the pool between being handed out and used is passed over for the next one.
+   * `accept` vets the session (its server's certificate chain) before the stream is opened.
    */
-  async request(target: PoolTarget, headers: OutgoingHttpHeaders): Promise<Opened> {
+  async request(target: PoolTarget, headers: OutgoingHttpHeaders, accept: (session: ClientHttp2Session) => ConnectFailure | undefined = () => undefined): Promise<Opened> {
     let lastFailure: ConnectFailure = { phase: "http2", detail: "no usable session" };
     for (let attempt = 0; attempt < 3; attempt++) {
       const entry = this.#acquire(target);
@@ -110,6 +111,9 @@ export class SessionPool {
       const acquired = await entry.ready;
       if (!acquired.ok) return acquired;
       if (entry.draining || isUnusable(entry.session)) continue;
+      // Before any header leaves: the session may be to a server this request must not reach.
+      const refused = accept(entry.session);
+      if (refused !== undefined) return { ok: false, failure: refused };
       try {
         const stream = entry.session.request(headers);
         entry.streams++;

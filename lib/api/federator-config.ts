@@ -5,6 +5,8 @@ import { dnsName, hostPort, httpUrl, restriction, searchPolicy, strategy } from 
 
 const listenAddress = (description: string) => hostPort(description);
 
+const fingerprint = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: "must be a base64 SHA-256 fingerprint (44 characters)" });
+
 export const FederatorRemote = z.strictObject({
   domain: dnsName("Remote backend domain."),
   infraDomain: dnsName("Pinned infra domain of the remote; null lets SRV discovery decide.").nullable().default(null),
@@ -25,9 +27,16 @@ export const FederatorConfig = z.strictObject({
   strategy,
   remotes: z.array(FederatorRemote).default([]),
   caFingerprints: z
-    .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: "must be a base64 SHA-256 fingerprint (44 characters)" }))
+    .array(fingerprint)
     .default([])
     .meta({ description: "Base64 SHA-256 fingerprints (of the DER) of the peers' CAs, each once; remotes refer to them by index." }),
+  extraCAFingerprints: z
+    .array(fingerprint)
+    .optional()
+    .meta({
+      description:
+        "Base64 SHA-256 fingerprints of the bundle's CAs that belong to no peer (trust.extraCABundle): with the system store (useSystemCAStore), the only CAs that vouch for origins without CAs of their own. A bundle CA in neither list vouches for nobody, so a CA that reaches the bundle before the config that names its peer cannot vouch for others meanwhile. Absent (a hand-written config): every bundle CA not in caFingerprints.",
+    }),
   services: z.strictObject({
     brig: httpUrl("Base URL of brig."),
     galley: httpUrl("Base URL of galley."),

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FederatorConfig } from "../../lib/api/federator-config.ts";
 import { issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
-import { parseCertificateBundle } from "../../lib/certs/pem.ts";
+import { compactFingerprint, parseCertificateBundle } from "../../lib/certs/pem.ts";
 import { stableJson } from "../../lib/kube/apply.ts";
 import { ca, config, desiredInput, peer, readyCertificate } from "../testing/fixtures.ts";
 import { DENY_ALL_CA_PEM } from "./deny-all-ca.ts";
@@ -49,6 +49,20 @@ describe("desired state of a FederationConfig", () => {
     ]);
     expect(yaml).toMatchObject({ backendDomain: "a.example", infraDomain: "federator.a.example", strategy: "AllowList" });
     expect(state.configStatus.peers).toEqual({ accepted: 3, rejected: 0, suspended: 0 });
+  });
+
+  it("tells the federator which bundle CAs are peers' and which belong to no peer (trust.extraCABundle)", () => {
+    const peers = [peer("b", { domain: "b.example", caBundle: { pem: caB.certificatePem } }), peer("plain", { domain: "plain.example" })];
+    const referenced = { secrets: new Map(), configMaps: new Map([["extra-ca", { "ca.crt": caC.certificatePem }]]) };
+    const state = desired(input({ referenced, config: config({ trust: { extraCABundle: { configMapRef: { name: "extra-ca" } } } }), peers }));
+    const yaml = federatorYaml(state.objects);
+    const fingerprintOf = (pem: string) => {
+      const parsed = parseCertificateBundle(pem);
+      return parsed.ok ? parsed.certificates.map((c) => compactFingerprint(c.x509)) : [];
+    };
+    expect(yaml.caFingerprints).toEqual(fingerprintOf(caB.certificatePem));
+    expect(yaml.extraCAFingerprints).toEqual(fingerprintOf(caC.certificatePem));
+    expect(yaml.remotes.find((r) => r.domain === "plain.example")?.cas).toEqual([]);
   });
 
   it("leaves out a peer with invalid PEM, with a reason, and keeps the others", () => {

@@ -207,7 +207,7 @@ export function desired(input: DesiredInput): DesiredState {
   const accepted = verdicts.filter((v) => v.state === "Accepted");
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
   const ingress = federationIngress(config, meta, { gatewayClass: input.gatewayClass, caBundlePem: caBundle.pem });
-  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) }))));
+  const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) })), extra.certificates.map((c) => compactFingerprint(c.x509))));
 
   const objects: KubeObject[] = [
     secret(meta(names.caBundle), "Opaque", { [CA_BUNDLE_KEY]: caBundle.pem }),

@@ -17,7 +17,8 @@ export interface AcceptedPeer {
   readonly caFingerprints: readonly string[];
 }
 
-export function federatorConfig(config: FederationConfig, accepted: readonly AcceptedPeer[]): FederatorConfig {
+/** `extraCAFingerprints`: trust.extraCABundle's CAs, the bundle's CAs of no peer. */
+export function federatorConfig(config: FederationConfig, accepted: readonly AcceptedPeer[], extraCAFingerprints: readonly string[] = []): FederatorConfig {
   const { spec } = config;
   const caFingerprints = [...new Set(accepted.flatMap((a) => a.caFingerprints))].sort();
   const indexOf = new Map(caFingerprints.map((fingerprint, index) => [fingerprint, index]));
@@ -35,6 +36,7 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
         cas: caFingerprints.map((fingerprint) => indexOf.get(fingerprint) ?? -1).sort((a, b) => a - b),
       })),
     caFingerprints,
+    extraCAFingerprints: [...new Set(extraCAFingerprints)].filter((fingerprint) => !indexOf.has(fingerprint)).sort(),
     services: spec.federator.services,
     dns: { server: spec.federator.dns.server ?? null, allowPrivateTargets: spec.federator.dns.allowPrivateTargets },
     listen: {
