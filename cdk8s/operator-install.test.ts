@@ -203,3 +203,15 @@ describe("FederationOperator", () => {
     expect(() => install({ replicas: 0 })).toThrow(/replicas:/);
   });
 });
+
+describe("FederationOperator monitoring", () => {
+  it("ships no PrometheusRule or dashboard unless asked, and both when asked", () => {
+    expect(install().filter((o) => o.kind === "PrometheusRule" || o.metadata.labels?.["grafana_dashboard"] === "1")).toEqual([]);
+    const objects = install({ monitoring: { alerts: true, dashboard: true } });
+    const rule = only(objects, "PrometheusRule") as KubeObject & { spec: { groups: { rules: { alert: string }[] }[] } };
+    expect(rule.spec.groups[0]!.rules.map((r) => r.alert)).toContain("FederationPeerRejected");
+    const dashboard = only(objects, "ConfigMap", "wire-federation-operator-dashboard") as KubeObject & { data: Record<string, string> };
+    expect(dashboard.metadata.labels?.["grafana_dashboard"]).toBe("1");
+    expect(JSON.parse(dashboard.data["wire-federation.json"]!)).toMatchObject({ uid: "wire-federation" });
+  });
+});

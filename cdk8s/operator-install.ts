@@ -9,6 +9,8 @@ import { parseOrThrow } from "../lib/api/validation.ts";
 import { CLUSTER_RULES, LEADER_ELECTION_RULES, WATCHED_NAMESPACE_RULES } from "../operator/rbac.ts";
 import { OperatorRbac, type OperatorRules } from "./operator-rbac.ts";
 import { DEFAULT_FEDERATOR_IMAGE } from "../operator/desired/admission.ts";
+import { ruleGroups } from "../monitoring/alerts.ts";
+import { DASHBOARD_UID, dashboard } from "../monitoring/dashboard.ts";
 
 export const OPERATOR_NAME = "wire-federation-operator";
 export const DEFAULT_OPERATOR_IMAGE = "ghcr.io/wire-federation-operator/operator:0.1.0";
@@ -53,7 +55,18 @@ const Props = z.strictObject({
       memoryLimitMiB: z.number().int().min(16).default(512),
     })
     .prefault({}),
+  monitoring: z
+    .strictObject({
+      /** A PrometheusRule (monitoring.coreos.com/v1, prometheus-operator) with the alerts of monitoring/alerts.ts. */
+      alerts: z.boolean().default(false),
+      /** A ConfigMap with the Grafana dashboard, labelled grafana_dashboard: "1" for Grafana's sidecar. */
+      dashboard: z.boolean().default(false),
+    })
+    .prefault({}),
 });
+
+/** The props as the construct resolves them (defaults filled in); the Helm chart's values are these. */
+export const FederationOperatorPropsSchema = Props;
 
 export type FederationOperatorProps = z.input<typeof Props>;
 type ResolvedProps = z.output<typeof Props>;
@@ -97,6 +110,19 @@ export class FederationOperator extends Construct {
       ports: [{ name: "http-metrics", port: OPERATOR_PORT, targetPort: OPERATOR_PORT }],
     });
     this.disruptionBudget();
+    if (p.monitoring.alerts) this.alerts();
+    if (p.monitoring.dashboard) this.dashboard();
+  }
+
+  private alerts(): void {
+    new ApiObject(this, "alerts", { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: this.meta(OPERATOR_NAME), spec: ruleGroups() });
+  }
+
+  private dashboard(): void {
+    new kplus.k8s.KubeConfigMap(this, "dashboard", {
+      metadata: { ...this.meta(`${OPERATOR_NAME}-dashboard`), labels: { ...LABELS, grafana_dashboard: "1" } },
+      data: { [`${DASHBOARD_UID}.json`]: JSON.stringify(dashboard(), null, 2) },
+    });
   }
 
   private meta(name: string, namespace: string = this.namespace) {
