@@ -115,6 +115,8 @@ describe("a real install in fresh namespaces", () => {
   });
   afterAll(async () => {
     await run(["delete", "namespace", operatorNamespace, "--wait=false", "--ignore-not-found"]);
+    // Cluster-scoped: the namespace's deletion does not take them.
+    await run(["delete", "clusterrolebinding,clusterrole", `${OPERATOR_NAME}:${operatorNamespace}`, "--ignore-not-found"]);
     for (const ns of watched) await ns.delete();
   });
 

@@ -70,7 +70,7 @@ function grants(rules: readonly PolicyRule[]): string[] {
   const out = new Set<string>();
   for (const r of rules)
     for (const g of r.apiGroups)
-      for (const res of r.resources) for (const n of r.resourceNames ?? ["*"]) for (const v of r.verbs) out.add(`${g}/${res}/${n}:${v}`);
+      for (const res of r.resources) for (const n of r.resourceNames?.length ? r.resourceNames : ["*"]) for (const v of r.verbs) out.add(`${g}/${res}/${n}:${v}`);
   return [...out].sort();
 }
 
@@ -147,7 +147,7 @@ describe("FederationOperator", () => {
     expect(Object.keys(podLabels).filter((k) => k.startsWith("cdk8s.io/"))).toEqual([]);
   });
 
-  it("grants exactly the operator's RBAC list: watched namespaces, leader election, nothing cluster-wide", () => {
+  it("grants exactly the operator's RBAC list: watched namespaces, leader election, GatewayClasses read cluster-wide", () => {
     const objects = install({ namespace: "ops", watchedNamespaces: ["wire-a", "wire-b"] });
     const roles = objects.filter((o) => o.kind === "Role") as (KubeObject & { rules: PolicyRule[] })[];
     const byNamespace = Object.fromEntries(roles.map((r) => [r.metadata.namespace, grants(r.rules)]));
@@ -156,8 +156,11 @@ describe("FederationOperator", () => {
       "wire-b": grants(WATCHED_NAMESPACE_RULES),
       ops: grants(LEADER_ELECTION_RULES),
     });
-    expect(CLUSTER_RULES).toEqual([]);
-    expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);
+    expect(CLUSTER_RULES).toEqual([{ apiGroups: ["gateway.networking.k8s.io"], resources: ["gatewayclasses"], verbs: ["get", "list", "watch"] }]);
+    const clusterRole = only(objects, "ClusterRole") as KubeObject & { rules: PolicyRule[] };
+    expect(clusterRole.metadata.name).toBe("wire-federation-operator:ops");
+    expect(grants(clusterRole.rules)).toEqual(grants(CLUSTER_RULES));
+    expect(only(objects, "ClusterRoleBinding").metadata.name).toBe("wire-federation-operator:ops");
     const bindings = objects.filter((o) => o.kind === "RoleBinding") as (KubeObject & {
       roleRef: { kind: string; name: string };
       subjects: { kind: string; name: string; namespace: string }[];
@@ -177,7 +180,7 @@ describe("FederationOperator", () => {
     new OperatorRbac(chart, "rbac", { name: "op", namespace: "ops", watchedNamespaces: [], serviceAccount, labels: {}, rules: { watchedNamespace: [], leaderElection: [], cluster: rules } });
     const objects = Testing.synth(chart) as KubeObject[];
     expect(grants((only(objects, "ClusterRole") as KubeObject & { rules: PolicyRule[] }).rules)).toEqual(grants(rules));
-    expect(only(objects, "ClusterRoleBinding")).toMatchObject({ roleRef: { kind: "ClusterRole", name: "op" }, subjects: [{ kind: "ServiceAccount", name: "op", namespace: "ops" }] });
+    expect(only(objects, "ClusterRoleBinding")).toMatchObject({ roleRef: { kind: "ClusterRole", name: "op:ops" }, subjects: [{ kind: "ServiceAccount", name: "op", namespace: "ops" }] });
   });
 
   it("installs the CRDs that crds/*.yaml holds", () => {

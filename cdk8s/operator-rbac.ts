@@ -35,7 +35,8 @@ export class OperatorRbac extends Construct {
     for (const rule of rules.leaderElection) leaderElection.allow([...rule.verbs], ...resourcesOf(rule));
     new kplus.RoleBinding(this, "leader-election-binding", { metadata, role: leaderElection }).addSubjects(serviceAccount);
     if (rules.cluster.length > 0) {
-      const clusterMetadata = { name, labels: { ...labels } };
+      // Cluster-scoped, so named after the install's namespace: two installs of the operator never share one.
+      const clusterMetadata = { name: `${name}:${namespace}`, labels: { ...labels } };
       const role = new kplus.ClusterRole(this, "cluster", { metadata: clusterMetadata });
       for (const rule of rules.cluster) role.allow([...rule.verbs], ...resourcesOf(rule).map(asEndpoint));
       new kplus.ClusterRoleBinding(this, "cluster-binding", { metadata: clusterMetadata, role }).addSubjects(serviceAccount);

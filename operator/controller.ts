@@ -1,7 +1,7 @@
 // informers → work queue → reconcile(config key) → desired objects → server-side apply → status.
 // reconcile reads only the informer caches, is safe to run any time, any number of times, and
 // writes nothing when nothing changed.
-import { FederationConfig, FederationPeer, type FederationConfigStatus, type FederationPeerStatus } from "../lib/api/v1alpha1.ts";
+import { FederationConfig, FederationPeer, ingressProvider, type FederationConfigStatus, type FederationPeerStatus } from "../lib/api/v1alpha1.ts";
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
 import { createApplier, type Applier } from "../lib/kube/apply.ts";
 import { createEventRecorder, type EventRecorder } from "../lib/kube/events.ts";
@@ -28,6 +28,7 @@ import type { ReferencedData } from "./desired/referenced.ts";
 import { ownCertificateSecretName } from "./desired/workload.ts";
 import type { CachedConfig, CachedDeployment, CachedPeer } from "./kube/cached.ts";
 import { ReferencedObjects, type Reference } from "./kube/referenced-objects.ts";
+import { GatewayClasses } from "./kube/gateway-classes.ts";
 import { RESOURCES, resourceOf, type KindName } from "./kube/resources.ts";
 import type { ConfigObservation, OperatorMetrics } from "./metrics.ts";
 import { ORPHANS, OWNED_KINDS, WATCHES, type WatchRule } from "./watches.ts";
@@ -99,6 +100,8 @@ type Observation =
       readonly now: Date;
       /** The config that keeps the federator Service name this one asks for (service-name.ts). */
       readonly serviceNameHeldBy: string | undefined;
+      /** Provider GatewayAPI: the GatewayClass spec.ingress.className names, if it exists. */
+      readonly gatewayClass: KubeObject | undefined;
     };
 
 /** An object with an output's name exists and is not this FederationConfig's: it is left as it is. */
@@ -135,6 +138,7 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #namespaces = new Map<string, NamespaceCache>();
   readonly #certManager: CertManagerWatch;
+  readonly #gatewayClasses: GatewayClasses;
   readonly #events: EventRecorder;
   readonly #apply: Applier;
   readonly #brigBackoff = new BrigBackoff();
@@ -153,6 +157,7 @@ export class Controller {
       if (config !== undefined) this.#queue.add(`${namespace}/${config}`);
       else this.#enqueueNamespace(namespace);
     });
+    this.#gatewayClasses = new GatewayClasses(options.client, options.log, () => this.resyncAll());
     this.#queue = new WorkQueue((key) => this.#reconcileKey(key), options.queue, {
       onDepth: (depth) => options.metrics.queueDepth.set(depth),
       onResult: (key, outcome, ms, error) => {
@@ -212,6 +217,7 @@ export class Controller {
     this.#queue.stop();
     await this.#queue.drain();
     this.#certManager.stop();
+    this.#gatewayClasses.stop();
     for (const cache of this.#namespaces.values()) for (const i of allInformers(cache)) i.stop();
   }
 
@@ -348,7 +354,8 @@ export class Controller {
     const rollout = rolloutOf(owned("Deployment", `${config.metadata.name}-federator`));
     const claims = cache.configs.list().map((c) => serviceClaim(c, cache));
     const serviceNameHeldBy = serviceNameHolder(serviceClaim(config, cache), claims);
-    return { ok: true, config, refusals, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy };
+    const gatewayClass = ingressProvider(config.spec.ingress) === "GatewayAPI" ? await this.#gatewayClasses.get(config.spec.ingress.className) : undefined;
+    return { ok: true, config, refusals, peers, invalidPeers, referenced, certificate, rollout, now, serviceNameHeldBy, gatewayClass };
   }
 
   /** After the outputs: brig's remotes follow the peers; brig's trouble only becomes status and a retry. */

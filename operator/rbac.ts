@@ -1,6 +1,6 @@
 // Everything the operator may do, in one place: the cdk8s install renders these rules and
-// a test compares the rendered Roles with them. Nothing is cluster-wide: the operator works in
-// the namespaces it is told to watch, and holds its Lease in its own namespace.
+// a test compares the rendered Roles with them. The operator works in the namespaces it is told to
+// watch and holds its Lease in its own namespace; cluster-wide it only reads GatewayClasses.
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -24,6 +24,9 @@ export const WATCHED_NAMESPACE_RULES: readonly PolicyRule[] = [
   // The federator's own Role in Watch mode (get/watch of its ConfigMap and Secrets only).
   { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: OWN },
   { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: OWN },
+  // The Federation Ingress of spec.ingress.provider GatewayAPI and Traefik.
+  { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "httproutes"], verbs: OWN },
+  { apiGroups: ["traefik.io"], resources: ["tlsoptions", "middlewares"], verbs: OWN },
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
 ];
 
@@ -33,5 +36,8 @@ export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
 ];
 
-/** The operator needs nothing cluster-wide. */
-export const CLUSTER_RULES: readonly PolicyRule[] = [];
+/**
+ * Cluster-wide, read only: GatewayClasses (cluster-scoped), whose status.supportedFeatures decides
+ * whether a GatewayAPI config gets a Gateway at all (operator/desired/ingress-gateway.ts).
+ */
+export const CLUSTER_RULES: readonly PolicyRule[] = [{ apiGroups: ["gateway.networking.k8s.io"], resources: ["gatewayclasses"], verbs: READ }];

@@ -3,7 +3,7 @@ import type { KubeObject } from "./objects.ts";
 import { resourcePath, type Resource } from "./resources.ts";
 import { KubeApiError, type RestClient } from "./rest.ts";
 
-export async function getObject(client: RestClient, resource: Resource, namespace: string, name: string): Promise<KubeObject | undefined> {
+export async function getObject(client: RestClient, resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
   try {
     return (await client.request("GET", resourcePath(resource, namespace, name))).body as KubeObject;
   } catch (error) {

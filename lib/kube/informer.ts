@@ -10,7 +10,8 @@ import { KubeApiError, type RestClient, type WatchEvent } from "./rest.ts";
 
 export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly resource: Resource;
-  readonly namespace: string;
+  /** undefined: a cluster-scoped resource. */
+  readonly namespace: string | undefined;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   /**

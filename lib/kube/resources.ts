@@ -23,10 +23,12 @@ export const BUILTIN_RESOURCES = {
 } as const satisfies Record<string, Resource>;
 
 /** `/api/v1/namespaces/ns/secrets[/name[/sub]]` and the like. */
-export function resourcePath(resource: Resource, namespace: string, name?: string, subresource?: string): string {
+/** The REST path of `resource` in `namespace`, or of a cluster-scoped one (`namespace` undefined). */
+export function resourcePath(resource: Resource, namespace: string | undefined, name?: string, subresource?: string): string {
   const root = resource.apiVersion.includes("/") ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
   const tail = name === undefined ? "" : `/${encodeURIComponent(name)}${subresource === undefined ? "" : `/${subresource}`}`;
-  return `${root}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}${tail}`;
+  const scope = namespace === undefined ? "" : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${root}${scope}/${resource.plural}${tail}`;
 }
 
 /** A lookup by kind over a table of resources, for layers that get objects of any kind. */

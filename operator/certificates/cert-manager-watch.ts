@@ -5,12 +5,8 @@ import type { Logger } from "../../lib/log.ts";
 import type { KubeObject } from "../../lib/kube/objects.ts";
 import { Informer } from "../../lib/kube/informer.ts";
 import { RESOURCES } from "../kube/resources.ts";
-import { KubeApiError, type RestClient } from "../../lib/kube/rest.ts";
-
-/** A missing API is asked about again after this long (cert-manager may be installed meanwhile). */
-const ABSENT_RECHECK_MS = 5_000;
-/** A present API is asked about again after this long (cert-manager may be uninstalled). */
-const PRESENT_RECHECK_MS = 60_000;
+import { ApiPresence } from "../../lib/kube/api-presence.ts";
+import type { RestClient } from "../../lib/kube/rest.ts";
 
 export class CertManagerWatch {
   readonly #client: RestClient;
@@ -18,33 +14,19 @@ export class CertManagerWatch {
   readonly #labelSelector: string;
   readonly #onChange: (namespace: string, object: KubeObject | undefined) => void;
   readonly #informers = new Map<string, Informer>();
-  #installed: { value: boolean; at: number } | undefined;
+  readonly #api: ApiPresence;
 
   constructor(client: RestClient, log: Logger, labelSelector: string, onChange: (namespace: string, object: KubeObject | undefined) => void) {
     this.#client = client;
     this.#log = log;
     this.#labelSelector = labelSelector;
     this.#onChange = onChange;
+    this.#api = new ApiPresence(client, RESOURCES.Certificate, log, "certManager configs stay CertificateReady=False");
   }
 
   /** Whether the API server serves cert-manager.io/v1 certificates (API discovery, cached). */
-  async installed(): Promise<boolean> {
-    const known = this.#installed;
-    if (known !== undefined && Date.now() - known.at < (known.value ? PRESENT_RECHECK_MS : ABSENT_RECHECK_MS)) return known.value;
-    let value: boolean;
-    try {
-      const { body } = await this.#client.request("GET", `/apis/${RESOURCES.Certificate.apiVersion}`);
-      value = ((body as { resources?: { name: string }[] } | undefined)?.resources ?? []).some((r) => r.name === RESOURCES.Certificate.plural);
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      value = false;
-    }
-    if (value !== known?.value) {
-      if (value) this.#log.info({ api: RESOURCES.Certificate.apiVersion }, "cert-manager Certificate API found");
-      else this.#log.warn({ api: RESOURCES.Certificate.apiVersion }, "cert-manager Certificate API not served; certManager configs stay CertificateReady=False");
-    }
-    this.#installed = { value, at: Date.now() };
-    return value;
+  installed(): Promise<boolean> {
+    return this.#api.served();
   }
 
   /** Starts watching the operator's Certificates in `namespace` (once) and waits for the cache. */

@@ -9,6 +9,12 @@ export const RESOURCES = {
   FederationConfig: resource("federation.wire.com/v1alpha1", "FederationConfig", "federationconfigs"),
   FederationPeer: resource("federation.wire.com/v1alpha1", "FederationPeer", "federationpeers"),
   Certificate: resource("cert-manager.io/v1", "Certificate", "certificates"),
+  // Outputs of spec.ingress.provider GatewayAPI and Traefik, and the GatewayClass the first one reads.
+  GatewayClass: resource("gateway.networking.k8s.io/v1", "GatewayClass", "gatewayclasses"),
+  Gateway: resource("gateway.networking.k8s.io/v1", "Gateway", "gateways"),
+  HTTPRoute: resource("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes"),
+  TLSOption: resource("traefik.io/v1alpha1", "TLSOption", "tlsoptions"),
+  Middleware: resource("traefik.io/v1alpha1", "Middleware", "middlewares"),
 } as const satisfies Record<string, Resource>;
 
 export type KindName = keyof typeof RESOURCES;
