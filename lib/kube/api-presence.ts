@@ -14,15 +14,15 @@ export class ApiPresence {
   readonly #client: RestClient;
   readonly #resource: Resource;
   readonly #log: Logger;
-  readonly #absentMeans: string;
+  readonly #messages: { readonly found: string; readonly absent: string };
   #known: { value: boolean; at: number } | undefined;
 
-  /** `absentMeans`: what an operator should know when the API is missing (logged once per change). */
-  constructor(client: RestClient, resource: Resource, log: Logger, absentMeans: string) {
+  /** `messages`: logged once per change, `absent` as a warning saying what a missing API means. */
+  constructor(client: RestClient, resource: Resource, log: Logger, messages: { readonly found: string; readonly absent: string }) {
     this.#client = client;
     this.#resource = resource;
     this.#log = log;
-    this.#absentMeans = absentMeans;
+    this.#messages = messages;
   }
 
   async served(): Promise<boolean> {
@@ -37,9 +37,9 @@ export class ApiPresence {
       value = false;
     }
     if (value !== known?.value) {
-      const api = `${this.#resource.apiVersion} ${this.#resource.plural}`;
-      if (value) this.#log.info({ api }, "API found");
-      else this.#log.warn({ api }, `API not served; ${this.#absentMeans}`);
+      const api = this.#resource.apiVersion;
+      if (value) this.#log.info({ api }, this.#messages.found);
+      else this.#log.warn({ api }, this.#messages.absent);
     }
     this.#known = { value, at: Date.now() };
     return value;

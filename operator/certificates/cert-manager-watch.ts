@@ -21,7 +21,10 @@ export class CertManagerWatch {
     this.#log = log;
     this.#labelSelector = labelSelector;
     this.#onChange = onChange;
-    this.#api = new ApiPresence(client, RESOURCES.Certificate, log, "certManager configs stay CertificateReady=False");
+    this.#api = new ApiPresence(client, RESOURCES.Certificate, log, {
+      found: "cert-manager Certificate API found",
+      absent: "cert-manager Certificate API not served; certManager configs stay CertificateReady=False",
+    });
   }
 
   /** Whether the API server serves cert-manager.io/v1 certificates (API discovery, cached). */

@@ -20,7 +20,10 @@ export class GatewayClasses {
     this.#client = client;
     this.#log = log;
     this.#onChange = onChange;
-    this.#api = new ApiPresence(client, RESOURCES.GatewayClass, log, "GatewayAPI configs get no Gateway (GatewayClassNotFound)");
+    this.#api = new ApiPresence(client, RESOURCES.GatewayClass, log, {
+      found: "Gateway API GatewayClass API found",
+      absent: "Gateway API not served; GatewayAPI configs get no Gateway (GatewayClassNotFound)",
+    });
   }
 
   /** The GatewayClass `name`, or undefined when it does not exist or Gateway API is not installed. */
