@@ -87,19 +87,29 @@ function describe(name: string): string {
  * intermediate in the caBundle (or in trust.extraCABundle); the refusal names it.
  */
 export function issuedForOrigin(certificate: X509Certificate, domain: string, config: Pick<FederatorConfig, "remotes" | "caFingerprints">, trust: CATrust): Decision {
-  const remote = remoteFor(config, domain);
-  const own = remote === undefined ? [] : remoteCAFingerprints(config, remote);
+  const own = ownCAFingerprints(config, domain);
   const refusal = { kind: "NotIssuedByRemoteCA", domain, subject: describe(certificate.subject), issuer: describe(certificate.issuer) } as const;
   if (own.length > 0) {
     if (own.some((fingerprint) => issuedByFingerprint(certificate, fingerprint, trust))) return ALLOWED;
     return { ok: false, error: { ...refusal, ownCAs: true, issuerTrustedForOthers: isInBundle(certificate, trust), issuerPeers: [] } };
   }
-  if ((trust.unboundCAs.get(certificate.issuer) ?? []).some((ca) => issuedBy(certificate, ca))) return ALLOWED;
+  if (issuedByUnboundCA(certificate, trust)) return ALLOWED;
   // An issuer we cannot see (an intermediate the client presented) chains to some trusted CA; when
   // every trusted CA belongs to no peer, so does that one, and the chain the TLS layer verified is enough.
-  if (trust.onlyUnboundCAs && !isInBundle(certificate, trust)) return ALLOWED;
+  if (trust.onlyUnboundCAs) return ALLOWED;
   const issuerPeers = config.remotes.filter((r) => remoteCAFingerprints(config, r).some((fingerprint) => issuedByFingerprint(certificate, fingerprint, trust))).map((r) => r.domain);
   return { ok: false, error: { ...refusal, ownCAs: false, issuerTrustedForOthers: issuerPeers.length > 0, issuerPeers } };
+}
+
+/** The fingerprints of the CAs of `domain`'s own FederationPeer (its caBundle); none for others. */
+function ownCAFingerprints(config: Pick<FederatorConfig, "remotes" | "caFingerprints">, domain: string): string[] {
+  const remote = remoteFor(config, domain);
+  return remote === undefined ? [] : remoteCAFingerprints(config, remote);
+}
+
+/** Issued by a CA of no peer; looked up by the certificate's issuer name, so no scan of the bundle. */
+function issuedByUnboundCA(certificate: X509Certificate, trust: CATrust): boolean {
+  return (trust.unboundCAs.get(certificate.issuer) ?? []).some((ca) => issuedBy(certificate, ca));
 }
 
 function isInBundle(certificate: X509Certificate, trust: CATrust): boolean {
@@ -126,8 +136,7 @@ function peerCASet(fingerprints: readonly string[]): ReadonlySet<string> {
  * DNS or network attacker holding some peer's CA cannot serve our traffic to another backend.
  */
 export function serverChainFitsRemote(chain: ReadonlySet<string>, domain: string, config: Pick<FederatorConfig, "remotes" | "caFingerprints">): string | undefined {
-  const remote = remoteFor(config, domain);
-  const own = remote === undefined ? [] : remoteCAFingerprints(config, remote);
+  const own = ownCAFingerprints(config, domain);
   if (own.length > 0) {
     return own.some((fingerprint) => chain.has(fingerprint))
       ? undefined
@@ -145,5 +154,5 @@ export function serverChainFitsRemote(chain: ReadonlySet<string>, domain: string
  * client reconnects and the TLS layer checks its chain against the new bundle.
  */
 export function stillIssuedByTrustedCA(leaf: X509Certificate, trust: CATrust): boolean {
-  return isInBundle(leaf, trust) || (trust.unboundCAs.get(leaf.issuer) ?? []).some((ca) => issuedBy(leaf, ca));
+  return isInBundle(leaf, trust) || issuedByUnboundCA(leaf, trust);
 }
