@@ -2,7 +2,7 @@
 // hands the client the whole chain, the root from our trust store included. Read once per session.
 import type { ClientHttp2Session } from "node:http2";
 import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
-import { createHash } from "node:crypto";
+import { compactFingerprint } from "../lib/certs/pem.ts";
 
 const chains = new WeakMap<ClientHttp2Session, ReadonlySet<string>>();
 
@@ -12,14 +12,13 @@ export function serverChainFingerprints(session: ClientHttp2Session): ReadonlySe
   if (known !== undefined) return known;
   const fingerprints = new Set<string>();
   let certificate: DetailedPeerCertificate | undefined = (session.socket as TLSSocket).getPeerCertificate(true);
-  while (certificate?.raw !== undefined && !fingerprints.has(fingerprintOf(certificate))) {
-    fingerprints.add(fingerprintOf(certificate));
+  while (certificate?.raw !== undefined) {
+    const fingerprint = compactFingerprint(certificate);
+    // The root is its own issuer: the chain ends where a certificate repeats.
+    if (fingerprints.has(fingerprint)) break;
+    fingerprints.add(fingerprint);
     certificate = certificate.issuerCertificate;
   }
   chains.set(session, fingerprints);
   return fingerprints;
-}
-
-function fingerprintOf(certificate: DetailedPeerCertificate): string {
-  return createHash("sha256").update(certificate.raw).digest("base64");
 }

@@ -93,7 +93,7 @@ export function validityAt(certificate: ParsedCertificate, now: Date): Validity 
  * The compact SHA-256 fingerprint (base64 of the digest of the DER) that names a CA in
  * federator.yaml: 44 characters instead of 95, so 10k peers still fit a ConfigMap.
  */
-export function compactFingerprint(certificate: X509Certificate): string {
+export function compactFingerprint(certificate: Pick<X509Certificate, "raw">): string {
   return createHash("sha256").update(certificate.raw).digest("base64");
 }
 
