@@ -37,6 +37,34 @@ describe("buildSnapshot", () => {
     if (!result.ok) expect(result.reason).toMatch(reason);
   });
 
+  describe("listen.ingressHop", () => {
+    const withHop = () => stringify({ ...exampleFederatorConfig, listen: { ...exampleFederatorConfig.listen, ingressHop: {} } });
+    let hop: NonNullable<Sources["hop"]>;
+    beforeAll(async () => {
+      const hopCa = await testCa("hop");
+      const server = await federatorCertificate(hopCa, "federator.wire.svc");
+      hop = { certificatePem: server.chainPem, privateKeyPem: server.privateKeyPem, caPem: hopCa.certificatePem };
+    });
+
+    it("is refused without its certificate, key and CA, so the port never falls back to plain HTTP", () => {
+      expect(buildSnapshot({ ...sources, configYaml: withHop() })).toEqual({ ok: false, reason: "listen.ingressHop is set, but its certificate, key and CA were not given" });
+    });
+
+    it.each([
+      ["a key of another certificate", (h: NonNullable<Sources["hop"]>) => ({ ...h, privateKeyPem: leaf.privateKeyPem }), "ingress hop certificate: the private key does not belong to the certificate"],
+      ["a CA that is a leaf", (h: NonNullable<Sources["hop"]>) => ({ ...h, caPem: leaf.chainPem }), "ingress hop CA: must hold CA certificates only"],
+    ])("is refused with %s, naming the problem", (_what, change, reason) => {
+      expect(buildSnapshot({ ...sources, configYaml: withHop(), hop: change(hop) })).toEqual({ ok: false, reason });
+    });
+
+    it("is part of the TLS fingerprint, so a renewed hop certificate reaches the listener", async () => {
+      const first = buildSnapshot({ ...sources, configYaml: withHop(), hop });
+      const renewed = await federatorCertificate(await testCa("hop2"), "federator.wire.svc");
+      const second = buildSnapshot({ ...sources, configYaml: withHop(), hop: { ...hop, certificatePem: renewed.chainPem, privateKeyPem: renewed.privateKeyPem } });
+      expect(first.ok && second.ok && first.snapshot.tls.fingerprint !== second.snapshot.tls.fingerprint).toBe(true);
+    });
+  });
+
   it("rejects a key that belongs to another certificate, without quoting key material", async () => {
     const other = await federatorCertificate(ca, "other.example");
     const result = buildSnapshot({ ...sources, privateKeyPem: other.privateKeyPem });
@@ -69,6 +97,11 @@ describe("file locations", () => {
   });
 
   it("watches the directories of all inputs once each", () => {
-    expect(watchedDirectories(config, { configFile: "/c/federator.yaml" })).toEqual(["/c", "/etc/federator/tls", "/etc/federator/ca"]);
+    expect(watchedDirectories({ ...config, listen: { ingressHop: null } }, { configFile: "/c/federator.yaml" })).toEqual(["/c", "/etc/federator/tls", "/etc/federator/ca"]);
+  });
+
+  it("watches the ingress hop's directory when the external port serves the hop's TLS", () => {
+    const hop = { certFile: "/etc/federator/hop/tls.crt", keyFile: "/etc/federator/hop/tls.key", caFile: "/etc/federator/hop/ca.crt" };
+    expect(watchedDirectories({ ...config, listen: { ingressHop: hop } }, { configFile: "/c/federator.yaml" })).toContain("/etc/federator/hop");
   });
 });

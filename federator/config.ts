@@ -8,7 +8,7 @@ import { rootCertificates } from "node:tls";
 import { parse as parseYaml } from "yaml";
 import { FederatorConfig } from "../lib/api/federator-config.ts";
 import { describeProblems, parseWith } from "../lib/api/validation.ts";
-import { compactFingerprint, parseCertificateBundle } from "../lib/certs/pem.ts";
+import { compactFingerprint, parseCertificateBundle, type ParsedCertificate } from "../lib/certs/pem.ts";
 
 /** The raw inputs, from files (Files mode) or from a ConfigMap and Secrets (Watch mode). */
 export interface Sources {
@@ -16,6 +16,14 @@ export interface Sources {
   readonly certificatePem: string;
   readonly privateKeyPem: string;
   readonly caBundlePem: string;
+  /** listen.ingressHop: the external port's certificate and key, and the CA of the controller's client certificate. */
+  readonly hop?: HopSources | undefined;
+}
+
+export interface HopSources {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  readonly caPem: string;
 }
 
 export interface TlsMaterial {
@@ -33,6 +41,8 @@ export interface TlsMaterial {
   /** Changes exactly when any of the above changes; pooled sessions are keyed by it. */
   readonly fingerprint: string;
   readonly certificateNotAfter: Date;
+  /** listen.ingressHop's material, validated; undefined when the external port is plain HTTP. */
+  readonly hop?: HopSources | undefined;
 }
 
 export interface Snapshot {
@@ -48,6 +58,8 @@ export interface FileLocations {
   readonly configFile: string;
   readonly tlsDir?: string | undefined;
   readonly caDir?: string | undefined;
+  /** `--hop-dir`: tls.crt, tls.key and ca.crt of listen.ingressHop. */
+  readonly hopDir?: string | undefined;
 }
 
 function fail(reason: string): SnapshotResult {
@@ -86,18 +98,40 @@ function bySubject(cas: Iterable<X509Certificate>): Map<string, X509Certificate[
   return index;
 }
 
-function tlsMaterial(sources: Sources, config: Pick<FederatorConfig, "caFingerprints" | "extraCAFingerprints" | "tls">): { ok: true; tls: TlsMaterial } | { ok: false; reason: string } {
-  const chain = parseCertificateBundle(sources.certificatePem);
-  if (!chain.ok) return { ok: false, reason: `own certificate: ${chain.problem.message}` };
+/** A certificate chain and its key, or what is wrong with them, named after `what`. */
+function keyPair(what: string, certificatePem: string, privateKeyPem: string): { ok: true; chain: readonly ParsedCertificate[] } | { ok: false; reason: string } {
+  const chain = parseCertificateBundle(certificatePem);
+  if (!chain.ok) return { ok: false, reason: `${what}: ${chain.problem.message}` };
   const leaf = chain.certificates[0];
-  if (leaf === undefined) return { ok: false, reason: "own certificate: no certificate" };
+  if (leaf === undefined) return { ok: false, reason: `${what}: no certificate` };
   try {
-    const key = createPrivateKey(sources.privateKeyPem);
-    if (!leaf.x509.checkPrivateKey(key)) return { ok: false, reason: "own certificate: the private key does not belong to the certificate" };
+    if (!leaf.x509.checkPrivateKey(createPrivateKey(privateKeyPem))) return { ok: false, reason: `${what}: the private key does not belong to the certificate` };
   } catch {
     // The message could quote key bytes; say only what is wrong.
-    return { ok: false, reason: "own certificate: the private key cannot be parsed" };
+    return { ok: false, reason: `${what}: the private key cannot be parsed` };
   }
+  return { ok: true, chain: chain.certificates };
+}
+
+/** listen.ingressHop set: its certificate, key and CA must be there and fit together. */
+function hopMaterial(sources: Sources, config: Pick<FederatorConfig, "listen">): { ok: true; hop: HopSources | undefined } | { ok: false; reason: string } {
+  if (config.listen.ingressHop === null) return { ok: true, hop: undefined };
+  if (sources.hop === undefined) return { ok: false, reason: "listen.ingressHop is set, but its certificate, key and CA were not given" };
+  const pair = keyPair("ingress hop certificate", sources.hop.certificatePem, sources.hop.privateKeyPem);
+  if (!pair.ok) return pair;
+  const ca = parseCertificateBundle(sources.hop.caPem);
+  if (!ca.ok) return { ok: false, reason: `ingress hop CA: ${ca.problem.message}` };
+  if (ca.certificates.length === 0 || !ca.certificates.every((c) => c.isCA)) return { ok: false, reason: "ingress hop CA: must hold CA certificates only" };
+  return { ok: true, hop: sources.hop };
+}
+
+function tlsMaterial(sources: Sources, config: Pick<FederatorConfig, "caFingerprints" | "extraCAFingerprints" | "tls" | "listen">): { ok: true; tls: TlsMaterial } | { ok: false; reason: string } {
+  const own = keyPair("own certificate", sources.certificatePem, sources.privateKeyPem);
+  if (!own.ok) return own;
+  const chain = own.chain;
+  const leaf = chain[0]!;
+  const hop = hopMaterial(sources, config);
+  if (!hop.ok) return hop;
   // An empty bundle is a valid state (no peers yet): nothing verifies until peers arrive.
   let caPems: string[] = [];
   const bundleCAs = new Map<string, X509Certificate>();
@@ -113,7 +147,8 @@ function tlsMaterial(sources: Sources, config: Pick<FederatorConfig, "caFingerpr
   const listedExtra = config.extraCAFingerprints === undefined ? undefined : new Set(config.extraCAFingerprints);
   const extraCAs = [...bundleCAs].filter(([fingerprint]) => !peerCAs.has(fingerprint) && (listedExtra?.has(fingerprint) ?? true)).map(([, ca]) => ca);
   const unboundCAs = bySubject(useSystemCAStore ? [...extraCAs, ...systemRootCAs()] : extraCAs);
-  const certificateChainPem = chain.certificates.map((c) => c.pem).join("");
+  const certificateChainPem = chain.map((c) => c.pem).join("");
+  const hopParts = hop.hop === undefined ? [] : [hop.hop.certificatePem, hop.hop.privateKeyPem, hop.hop.caPem];
   return {
     ok: true,
     tls: {
@@ -123,8 +158,9 @@ function tlsMaterial(sources: Sources, config: Pick<FederatorConfig, "caFingerpr
       bundleCAs,
       unboundCAs,
       onlyUnboundCAs: extraCAs.length === bundleCAs.size,
-      fingerprint: sha256(certificateChainPem, sources.privateKeyPem, ...trustedCaPems),
+      fingerprint: sha256(certificateChainPem, sources.privateKeyPem, ...trustedCaPems, ...hopParts),
       certificateNotAfter: leaf.notAfter,
+      hop: hop.hop,
     },
   };
 }
@@ -146,8 +182,16 @@ export function tlsFiles(config: Pick<FederatorConfig, "tls">, locations: FileLo
   };
 }
 
+/** listen.ingressHop's files after the `--hop-dir` override; undefined without a hop. */
+export function hopFiles(config: { readonly listen: Pick<FederatorConfig["listen"], "ingressHop"> }, locations: FileLocations): { certFile: string; keyFile: string; caFile: string } | undefined {
+  const hop = config.listen.ingressHop;
+  if (hop === null) return undefined;
+  const dir = locations.hopDir;
+  return dir === undefined ? hop : { certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), caFile: join(dir, "ca.crt") };
+}
+
 /** The directories Files mode watches: where the config, certificate, key and bundle live. */
-export function watchedDirectories(config: Pick<FederatorConfig, "tls"> | undefined, locations: FileLocations): readonly string[] {
+export function watchedDirectories(config: (Pick<FederatorConfig, "tls"> & { readonly listen: Pick<FederatorConfig["listen"], "ingressHop"> }) | undefined, locations: FileLocations): readonly string[] {
   const dirs = new Set([dirname(locations.configFile)]);
   if (locations.tlsDir !== undefined) dirs.add(locations.tlsDir);
   if (locations.caDir !== undefined) dirs.add(locations.caDir);
@@ -155,6 +199,8 @@ export function watchedDirectories(config: Pick<FederatorConfig, "tls"> | undefi
     const files = tlsFiles(config, locations);
     for (const file of [files.certFile, files.keyFile, files.caBundleFile]) dirs.add(dirname(file));
   }
+  const hop = config === undefined ? undefined : hopFiles(config, locations);
+  if (hop !== undefined) for (const file of [hop.certFile, hop.keyFile, hop.caFile]) dirs.add(dirname(file));
   return [...dirs];
 }
 
@@ -179,10 +225,18 @@ export async function readSources(locations: FileLocations): Promise<ReadResult>
   if (!cert.ok) return cert;
   if (!key.ok) return key;
   if (!ca.ok) return ca;
-  return { ok: true, sources: { configYaml: configYaml.text, certificatePem: cert.text, privateKeyPem: key.text, caBundlePem: ca.text } };
+  const sources: Sources = { configYaml: configYaml.text, certificatePem: cert.text, privateKeyPem: key.text, caBundlePem: ca.text };
+  const hop = hopFiles(config.config, locations);
+  if (hop === undefined) return { ok: true, sources };
+  const [hopCert, hopKey, hopCa] = await Promise.all([read("ingress hop certificate", hop.certFile), read("ingress hop key", hop.keyFile), read("ingress hop CA", hop.caFile)]);
+  if (!hopCert.ok) return hopCert;
+  if (!hopKey.ok) return hopKey;
+  if (!hopCa.ok) return hopCa;
+  return { ok: true, sources: { ...sources, hop: { certificatePem: hopCert.text, privateKeyPem: hopKey.text, caPem: hopCa.text } } };
 }
 
 /** A digest of the inputs: a reload whose inputs did not change is skipped. */
 export function sourcesDigest(sources: Sources): string {
-  return sha256(sources.configYaml, sources.certificatePem, sources.privateKeyPem, sources.caBundlePem);
+  const hop = sources.hop === undefined ? [] : [sources.hop.certificatePem, sources.hop.privateKeyPem, sources.hop.caPem];
+  return sha256(sources.configYaml, sources.certificatePem, sources.privateKeyPem, sources.caBundlePem, ...hop);
 }

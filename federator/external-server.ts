@@ -3,6 +3,7 @@
 import { SERVER_OPTIONS } from "./server-options.ts";
 import { PASSTHROUGH_TLS_POLICY } from "./tls-policy.ts";
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from "node:http";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -10,7 +11,7 @@ import type { FederatorConfig } from "../lib/api/federator-config.ts";
 import { declaredLength } from "./body.ts";
 import { canFederateWith, certificateMatchesAnyHost, issuedForOrigin, remoteFor } from "./authorization.ts";
 import { certificateFromTlsSession, validNow, type CertificateResult } from "./client-certificate.ts";
-import type { TlsMaterial } from "./config.ts";
+import type { HopSources, TlsMaterial } from "./config.ts";
 import { errorBody, logDetail, reasonOf, statusOf, type FederatorError } from "./errors.ts";
 import { deadline, whenClosed } from "./deadline.ts";
 import { http2ServerOptions } from "./http2-limits.ts";
@@ -19,6 +20,9 @@ import { sendError, sendStream, sendText, type AnyRequest, type AnyResponse } fr
 import { originRequestId } from "./remote.ts";
 import { parseExternalRoute, parseOriginDomainHeader } from "./routes.ts";
 import type { Runtime } from "./runtime.ts";
+
+/** Any of the federator's listeners. */
+export type AnyServer = Server | HttpsServer | Http2SecureServer;
 
 /** Whether the client certificate comes from nginx's header or from our own TLS session. */
 export type CertificateSource = "header" | "tls";
@@ -182,11 +186,35 @@ function handler(rt: Runtime, source: CertificateSource) {
   };
 }
 
-/** Behind the Federation Ingress: plain HTTP/1.1, certificate from the configured controller's header. */
-export function createExternalServer(rt: Runtime): Server {
-  const server = createServer(SERVER_OPTIONS, handler(rt, "header"));
-  server.maxConnections = rt.snapshot().config.limits.maxConnections;
+/** The ingress hop's TLS: our hop certificate, and only clients the hop CA issued a certificate to. */
+function hopOptions(hop: HopSources) {
+  return { cert: hop.certificatePem, key: hop.privateKeyPem, ca: hop.caPem, ...PASSTHROUGH_TLS_POLICY };
+}
+
+/**
+ * Behind the Federation Ingress: HTTP/1.1, the certificate from the configured controller's header.
+ * With listen.ingressHop, over TLS that only the controller's client certificate passes: the header
+ * is then the controller's word, not that of whoever reached the port.
+ */
+export function createExternalServer(rt: Runtime): Server | HttpsServer {
+  const { config, tls } = rt.snapshot();
+  const server =
+    tls.hop === undefined
+      ? createServer(SERVER_OPTIONS, handler(rt, "header"))
+      : createHttpsServer({ ...SERVER_OPTIONS, ...hopOptions(tls.hop), requestCert: true, rejectUnauthorized: true, ALPNProtocols: ["http/1.1"], handshakeTimeout: config.limits.handshakeTimeoutSeconds * 1000 }, handler(rt, "header"));
+  server.maxConnections = config.limits.maxConnections;
+  if (server instanceof HttpsServer) {
+    server.on("tlsClientError", (error, socket) => {
+      rt.metrics.tlsErrors.inc({ direction: "ingress-hop", domain: UNKNOWN_DOMAIN });
+      rt.log.warn({ direction: "ingress", reason: "ingress-hop-tls", message: error.message, peer: socket.remoteAddress }, "external port: a client without the ingress controller's certificate was refused");
+    });
+  }
   return server;
+}
+
+/** New hop material for new connections; the controller's open connections keep theirs. */
+export function updateHopTls(server: HttpsServer, hop: HopSources): void {
+  server.setSecureContext(hopOptions(hop));
 }
 
 function tlsOptions(tls: TlsMaterial) {

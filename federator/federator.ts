@@ -1,7 +1,7 @@
 // Assembles a running federator from a first valid snapshot: both servers, discovery, the session
 // pool, metrics; `apply` swaps in a new snapshot atomically (or rejects it and keeps the last good one).
 import { getServers } from "node:dns";
-import type { Server } from "node:http";
+import { Server as HttpsServer } from "node:https";
 import type { Http2SecureServer, ServerHttp2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -11,7 +11,7 @@ import { ComponentClient } from "./component.ts";
 import { stillIssuedByTrustedCA } from "./authorization.ts";
 import { buildSnapshot, sourcesDigest, type Snapshot, type Sources, type TlsMaterial } from "./config.ts";
 import { Discovery, getaddrinfo, parseHostPort, type DnsServer } from "./discovery.ts";
-import { createExternalServer, createExternalTlsServer, updateExternalTls } from "./external-server.ts";
+import { createExternalServer, createExternalTlsServer, updateExternalTls, updateHopTls, type AnyServer } from "./external-server.ts";
 import { InFlight } from "./in-flight.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import { createInternalServer } from "./internal-server.ts";
@@ -38,7 +38,7 @@ export interface Federator {
   readonly externalAddress: AddressInfo;
   readonly metrics: FederatorMetrics;
   readonly pool: SessionPool;
-  readonly externalServer: Server | Http2SecureServer;
+  readonly externalServer: AnyServer;
   snapshot(): Snapshot;
   /** Digest of the inputs in use (see sourcesDigest), to tell whether given inputs are applied. */
   digest(): string;
@@ -68,10 +68,10 @@ export function discoveryFor(snapshot: Snapshot): Discovery {
   return snapshot.config.dns.server === null ? new Discovery({ server, systemLookup: getaddrinfo }) : new Discovery({ server });
 }
 
-const openSockets = new WeakMap<Server | Http2SecureServer, Set<Socket>>();
-const openSessions = new WeakMap<Server | Http2SecureServer, Set<ServerHttp2Session>>();
+const openSockets = new WeakMap<AnyServer, Set<Socket>>();
+const openSessions = new WeakMap<AnyServer, Set<ServerHttp2Session>>();
 
-function listenOn(server: Server | Http2SecureServer, address: string, onSession: (session: ServerHttp2Session) => void): Promise<AddressInfo> {
+function listenOn(server: AnyServer, address: string, onSession: (session: ServerHttp2Session) => void): Promise<AddressInfo> {
   const { host, port } = parseHostPort(address);
   const sockets = new Set<Socket>();
   openSockets.set(server, sockets);
@@ -99,7 +99,7 @@ function listenOn(server: Server | Http2SecureServer, address: string, onSession
  * Stops accepting connections, lets requests in flight finish for up to `graceMs`, then cuts what
  * is left. Idle keep-alive connections are closed at once so they do not hold the grace period.
  */
-function closeServer(server: Server | Http2SecureServer, graceMs: number): Promise<void> {
+function closeServer(server: AnyServer, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       for (const socket of openSockets.get(server) ?? []) socket.destroy();
@@ -180,7 +180,9 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     await closeServer(internalServer, 0);
     throw error;
   });
-  log.info({ internal: internalAddress, external: externalAddress, externalTLS, strategy: snapshot.config.strategy, remotes: snapshot.config.remotes.length }, "federator listening");
+  const ingressHop = snapshot.tls.hop !== undefined;
+  log.info({ internal: internalAddress, external: externalAddress, externalTLS, ingressHop, strategy: snapshot.config.strategy, remotes: snapshot.config.remotes.length }, "federator listening");
+  if (!externalTLS && !ingressHop) log.warn({ header: snapshot.config.listen.clientCertificateHeader }, "listen.ingressHop is not set: any client that reaches the external port can set the certificate header; only an enforced NetworkPolicy keeps others out");
 
   function reject(reason: string, source: ReloadSource): void {
     metrics.reloads.inc({ result: "failure", source });
@@ -201,7 +203,8 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
     rejectedDigest = undefined;
     const previous = snapshot;
     const restartOnly = ["internal", "external", "externalTLS"] as const;
-    const changed = restartOnly.filter((field) => previous.config.listen[field] !== next.snapshot.config.listen[field]);
+    const changed: string[] = restartOnly.filter((field) => previous.config.listen[field] !== next.snapshot.config.listen[field]);
+    if ((next.snapshot.tls.hop !== undefined) !== ingressHop) changed.push("ingressHop");
     if (changed.length > 0) log.warn({ source, fields: changed.map((f) => `listen.${f}`) }, "listen settings change only on restart; keeping the current listeners");
     snapshot = next.snapshot;
     digest = nextDigest;
@@ -212,6 +215,7 @@ export async function startFederator(options: FederatorOptions): Promise<Federat
         updateExternalTls(externalServer as Http2SecureServer, snapshot.tls);
         closeUntrustedSessions(openSessions.get(externalServer) ?? new Set(), snapshot.tls, log);
       }
+      if (externalServer instanceof HttpsServer && snapshot.tls.hop !== undefined) updateHopTls(externalServer, snapshot.tls.hop);
     }
     metrics.reloads.inc({ result: "success", source });
     log.info(

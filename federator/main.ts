@@ -12,6 +12,7 @@ export const USAGE = `Usage: federator [options]
   --config FILE              federator.yaml (Files mode; required there)
   --tls-dir DIR              directory with tls.crt and tls.key (overrides tls.certFile/keyFile)
   --ca-dir DIR               directory with ca.crt (overrides tls.caBundleFile)
+  --hop-dir DIR              directory with the ingress hop's tls.crt, tls.key and ca.crt (overrides listen.ingressHop's files)
   --internal HOST:PORT       internal listener (overrides listen.internal)
   --external HOST:PORT       external listener (overrides listen.external)
   --reload Files|Watch       how configuration changes arrive (default Files)
@@ -19,6 +20,7 @@ export const USAGE = `Usage: federator [options]
   --watch-configmap NAME     Watch mode: ConfigMap with key federator.yaml
   --watch-tls-secret NAME    Watch mode: Secret with tls.crt and tls.key
   --watch-ca-secret NAME     Watch mode: Secret with ca.crt
+  --watch-hop-secret NAME    Watch mode: Secret with the ingress hop's tls.crt, tls.key and ca.crt (listen.ingressHop)
   --kubeconfig FILE          Watch mode: kubeconfig (default: in-cluster service account)
   --pool-size N              HTTP/2 sessions per remote federator (default 1)
   --poll-interval-ms N       Files mode: re-read interval besides directory events (default 10000)
@@ -55,6 +57,7 @@ export function parseCli(argv: readonly string[]): CliParse {
         config: { type: "string" },
         "tls-dir": { type: "string" },
         "ca-dir": { type: "string" },
+        "hop-dir": { type: "string" },
         internal: { type: "string" },
         external: { type: "string" },
         reload: { type: "string" },
@@ -62,6 +65,7 @@ export function parseCli(argv: readonly string[]): CliParse {
         "watch-configmap": { type: "string" },
         "watch-tls-secret": { type: "string" },
         "watch-ca-secret": { type: "string" },
+        "watch-hop-secret": { type: "string" },
         kubeconfig: { type: "string" },
         "pool-size": { type: "string" },
         "poll-interval-ms": { type: "string" },
@@ -84,7 +88,7 @@ export function parseCli(argv: readonly string[]): CliParse {
   const common = { internal: values.internal, external: values.external, poolSize, pollIntervalMs, shutdownGraceMs };
   if (mode === "Files") {
     if (values.config === undefined) return { ok: false, message: "--config is required in Files mode" };
-    return { ok: true, options: { mode, ...common, files: { configFile: values.config, tlsDir: values["tls-dir"], caDir: values["ca-dir"] } } };
+    return { ok: true, options: { mode, ...common, files: { configFile: values.config, tlsDir: values["tls-dir"], caDir: values["ca-dir"], hopDir: values["hop-dir"] } } };
   }
   const required = ["watch-namespace", "watch-configmap", "watch-tls-secret", "watch-ca-secret"] as const;
   const missing = required.filter((flag) => values[flag] === undefined);
@@ -94,6 +98,7 @@ export function parseCli(argv: readonly string[]): CliParse {
     configMap: values["watch-configmap"] ?? "",
     tlsSecret: values["watch-tls-secret"] ?? "",
     caSecret: values["watch-ca-secret"] ?? "",
+    hopSecret: values["watch-hop-secret"],
     kubeconfig: values.kubeconfig,
   };
   return { ok: true, options: { mode, ...common, kube } };

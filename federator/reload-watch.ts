@@ -9,7 +9,7 @@ import { BUILTIN_RESOURCES } from "../lib/kube/resources.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../lib/kube/rest.ts";
 import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ReadResult, Sources } from "./config.ts";
+import type { HopSources, ReadResult, Sources } from "./config.ts";
 import type { Federator } from "./federator.ts";
 
 export interface KubeObjects {
@@ -17,6 +17,8 @@ export interface KubeObjects {
   readonly configMap: string;
   readonly tlsSecret: string;
   readonly caSecret: string;
+  /** listen.ingressHop: Secret with the hop's tls.crt, tls.key and ca.crt. */
+  readonly hopSecret?: string | undefined;
 }
 
 export interface KubeWatchOptions extends KubeObjects {
@@ -37,6 +39,7 @@ interface Parts {
   certificatePem?: string | undefined;
   privateKeyPem?: string | undefined;
   caBundlePem?: string | undefined;
+  hop?: Partial<HopSources> | undefined;
 }
 
 /** The sources once every part is present, else which key of which object is missing. */
@@ -46,18 +49,30 @@ export function assemble(parts: Parts, objects: KubeObjects): ReadResult {
     parts.certificatePem === undefined ? `Secret ${objects.tlsSecret} key ${CERT_KEY}` : undefined,
     parts.privateKeyPem === undefined ? `Secret ${objects.tlsSecret} key ${KEY_KEY}` : undefined,
     parts.caBundlePem === undefined ? `Secret ${objects.caSecret} key ${CA_KEY}` : undefined,
+    ...hopMissing(parts.hop, objects.hopSecret),
   ].filter((m): m is string => m !== undefined);
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")} in namespace ${objects.namespace}` };
   return { ok: true, sources: parts as Sources };
 }
 
-function partsOf(objects: KubeObjects, configMap: KubeObject | undefined, tls: KubeObject | undefined, ca: KubeObject | undefined): Parts {
+function hopMissing(hop: Partial<HopSources> | undefined, secret: string | undefined): (string | undefined)[] {
+  if (secret === undefined) return [];
+  return [
+    hop?.certificatePem === undefined ? `Secret ${secret} key ${CERT_KEY}` : undefined,
+    hop?.privateKeyPem === undefined ? `Secret ${secret} key ${KEY_KEY}` : undefined,
+    hop?.caPem === undefined ? `Secret ${secret} key ${CA_KEY}` : undefined,
+  ];
+}
+
+function partsOf(configMap: KubeObject | undefined, tls: KubeObject | undefined, ca: KubeObject | undefined, hop: KubeObject | undefined): Parts {
   const tlsData = decodedSecretData(tls);
+  const hopData = decodedSecretData(hop);
   return {
     configYaml: (configMap?.["data"] as Record<string, string> | undefined)?.[CONFIG_KEY],
     certificatePem: tlsData?.[CERT_KEY],
     privateKeyPem: tlsData?.[KEY_KEY],
     caBundlePem: decodedSecretData(ca)?.[CA_KEY],
+    hop: hopData === undefined ? undefined : { certificatePem: hopData[CERT_KEY], privateKeyPem: hopData[KEY_KEY], caPem: hopData[CA_KEY] },
   };
 }
 
@@ -95,23 +110,25 @@ export async function followKubeSources(options: { objects: KubeObjects; client:
   const configMap = informer("ConfigMap", objects.configMap);
   const tls = informer("Secret", objects.tlsSecret);
   const ca = informer("Secret", objects.caSecret);
-  const all = [configMap, tls, ca];
+  const hop = objects.hopSecret === undefined ? undefined : informer("Secret", objects.hopSecret);
+  const all = [configMap, tls, ca, ...(hop === undefined ? [] : [hop])];
   for (const i of all) i.start();
   let deadline: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(all.map((i) => i.waitForSync())), new Promise((resolve) => (deadline = setTimeout(resolve, SYNC_TIMEOUT_MS)))]);
   clearTimeout(deadline);
   const unsynced = all.filter((i) => !i.synced).length;
   if (unsynced > 0) log.warn({ namespace: objects.namespace, unsynced }, "cannot list the federator's objects yet; retrying with backoff");
-  let last = partsOf(objects, undefined, undefined, undefined);
+  let last = partsOf(undefined, undefined, undefined, undefined);
   return {
     current() {
       // A deleted object keeps its last parts: the federator keeps the last good configuration.
-      const now = partsOf(objects, configMap.get(objects.configMap), tls.get(objects.tlsSecret), ca.get(objects.caSecret));
+      const now = partsOf(configMap.get(objects.configMap), tls.get(objects.tlsSecret), ca.get(objects.caSecret), objects.hopSecret === undefined ? undefined : hop?.get(objects.hopSecret));
       last = {
         configYaml: now.configYaml ?? last.configYaml,
         certificatePem: now.certificatePem ?? last.certificatePem,
         privateKeyPem: now.privateKeyPem ?? last.privateKeyPem,
         caBundlePem: now.caBundlePem ?? last.caBundlePem,
+        hop: now.hop ?? last.hop,
       };
       return assemble(last, objects);
     },

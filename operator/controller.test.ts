@@ -1,7 +1,7 @@
 // The controller against an in-memory API (lib/kube/testing/fake-client.ts) with fake timers:
 // which changes run a reconcile, what a refused output does to statuses, how referenced data is read.
 // operator.int.test.ts runs the same controller against the real kube-apiserver.
-import { setImmediate as realImmediate } from "node:timers/promises";
+import { setImmediate as realImmediate, setTimeout as realTimeout } from "node:timers/promises";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCertificateAuthority } from "../lib/certs/issue.ts";
 import { KubeApiError } from "../lib/kube/rest.ts";
@@ -49,7 +49,10 @@ async function until(done: () => boolean, description: string, maxMs = 60_000): 
   for (let waited = 0; waited <= maxMs; waited += 50) {
     if (done()) return;
     await vi.advanceTimersByTimeAsync(50);
+    // Key generation (the self-signed and ingress hop certificates) runs on libuv's thread pool:
+    // give it real time, not only a turn of the event loop.
     await realImmediate();
+    if (waited % 1000 === 0) await realTimeout(5);
   }
   throw new Error(`not reached within ${maxMs} ms of fake time: ${description}`);
 }

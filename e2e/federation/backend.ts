@@ -146,8 +146,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     };
     const get = (kind: KindName, name: string) => getObject(client, RESOURCES[kind], NAMESPACE, name);
     await apply(federationConfig(options, components.services));
-    await waitFor(async () => (await get("Ingress", `${CONFIG}-federator`)) && (await get("Secret", `${CONFIG}-tls`)) && (await get("ConfigMap", `${CONFIG}-federator`)), {
-      description: `the operator of ${options.domain} writes its Ingress, certificate and federator config`,
+    await waitFor(async () => (await get("Ingress", `${CONFIG}-federator`)) && (await get("Secret", `${CONFIG}-tls`)) && (await get("Secret", `${CONFIG}-federator-hop`)) && (await get("ConfigMap", `${CONFIG}-federator`)), {
+      description: `the operator of ${options.domain} writes its Ingress, certificates and federator config`,
       timeoutMs: 30_000,
     });
 
@@ -225,8 +225,10 @@ async function startNode({ options, client, controlPlane, get, say, stack }: Nod
       if (tls["tls.crt"] !== undefined) project("tls", { "tls.crt": tls["tls.crt"], "tls.key": tls["tls.key"] ?? "" });
       const ca = secretOf(`${CONFIG}-ca-bundle`);
       if (ca["ca.crt"] !== undefined) project("ca", { "ca.crt": ca["ca.crt"] });
+      const hop = secretOf(`${CONFIG}-federator-hop`);
+      if (hop["tls.crt"] !== undefined) project("hop", hop);
       const input = ingressInput();
-      const fingerprint = JSON.stringify([input?.ingress["spec"], input?.ingress.metadata.annotations, tls, ca]);
+      const fingerprint = JSON.stringify([input?.ingress["spec"], input?.ingress.metadata.annotations, tls, ca, secretOf(`${CONFIG}-ingress-hop`)]);
       if (nginx !== undefined && input !== undefined && fingerprint !== lastIngress) {
         await nginx.reload(input).catch((error: unknown) => log.warn({ err: error }, "nginx reload failed"));
       }
@@ -247,8 +249,8 @@ async function startNode({ options, client, controlPlane, get, say, stack }: Nod
   const node = options.federatorNode ?? { script: "federator/main.ts", flags: [] };
   const args =
     options.reload === "Files"
-      ? [...node.flags, node.script, "--config", join(volumes, "config", "federator.yaml"), "--tls-dir", join(volumes, "tls"), "--ca-dir", join(volumes, "ca"), ...listen]
-      : [...node.flags, node.script, "--watch-namespace", NAMESPACE, "--watch-configmap", `${CONFIG}-federator`, "--watch-tls-secret", `${CONFIG}-tls`, "--watch-ca-secret", `${CONFIG}-ca-bundle`, "--kubeconfig", controlPlane.kubeconfigPath, ...listen];
+      ? [...node.flags, node.script, "--config", join(volumes, "config", "federator.yaml"), "--tls-dir", join(volumes, "tls"), "--ca-dir", join(volumes, "ca"), "--hop-dir", join(volumes, "hop"), ...listen]
+      : [...node.flags, node.script, "--watch-namespace", NAMESPACE, "--watch-configmap", `${CONFIG}-federator`, "--watch-tls-secret", `${CONFIG}-tls`, "--watch-ca-secret", `${CONFIG}-ca-bundle`, "--watch-hop-secret", `${CONFIG}-federator-hop`, "--kubeconfig", controlPlane.kubeconfigPath, ...listen];
   const federator = launch(`federator-${options.name}`, args);
   stack.push(() => stopProcess(federator));
   await waitFor(

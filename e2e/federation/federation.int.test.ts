@@ -1,6 +1,8 @@
 // Two backends federating through real nginx mutual TLS and both federators, each configured by
 // its own operator on its own control plane. Assertions are on what crosses the wire.
+import http from "node:http";
 import https from "node:https";
+import { decodedSecretData } from "../../lib/kube/secret-data.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from "../../lib/certs/issue.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -189,6 +191,26 @@ describe("two federating backends (Watch mode)", () => {
     expect(response.status).toBe(403);
     expect(JSON.parse(response.body)).toMatchObject({ label: "authentication-failure" });
     expect(env.b.components.brig.requests.length).toBe(before);
+  });
+
+  it("refuses a forged certificate header sent straight to B's federator, past the ingress (a pod of B's cluster)", async () => {
+    // No NetworkPolicy is enforced here: only the ingress hop's TLS stands between a pod and the port.
+    const genuine = Buffer.from(((await env.a.get("Secret", "wire-tls"))?.["data"] as Record<string, string>)["tls.crt"]!, "base64").toString();
+    const headers = { "wire-origin-domain": "a.example", "content-type": "application/json", "ssl-client-cert": encodeURIComponent(genuine) };
+    const target = { host: env.b.address, port: env.b.ports.external, method: "POST", path: "/federation/brig/get-user", headers, agent: false } as const;
+    const send = (request: http.ClientRequest) =>
+      new Promise<number>((resolve, reject) => {
+        request.on("response", (response) => (response.resume(), resolve(response.statusCode ?? 0)));
+        request.on("error", reject);
+        request.end("{}");
+      });
+    const before = env.b.components.brig.requests.length;
+    await expect(send(http.request(target))).rejects.toThrow();
+    // Over TLS, with B's own federation certificate (one a pod of B's namespace could mount): still not the controller's.
+    const own = decodedSecretData(await env.b.get("Secret", "wire-tls"))!;
+    await expect(send(https.request({ ...target, rejectUnauthorized: false, cert: own["tls.crt"], key: own["tls.key"] }))).rejects.toThrow();
+    expect(env.b.components.brig.requests.length).toBe(before);
+    expect((await call(env.a, env.b)).status).toBe(200);
   });
 
   it("does not let another peer's CA vouch for a.example (per-peer CA binding)", async () => {

@@ -45,6 +45,13 @@ export interface BackendOptions {
   readonly log?: Logger;
   /** Points a component at another server (e.g. a recorder of aborted requests) instead of the fake. */
   readonly services?: Partial<FakeComponents["services"]>;
+  /** listen.ingressHop: the external port serves TLS with `server` and accepts only clients `ca` issued. */
+  readonly hop?: HopMaterial;
+}
+
+export interface HopMaterial {
+  readonly ca: CertificateAuthority;
+  readonly server: IssuedCertificate;
 }
 
 export interface Backend {
@@ -62,15 +69,19 @@ export interface Backend {
   writeRawConfig(text: string): void;
   writeTls(certificate: IssuedCertificate): void;
   writeCa(cas: readonly CertificateAuthority[]): void;
+  /** Replaces the ingress hop's certificate and CA (kubelet-style). */
+  writeHop(hop: HopMaterial): void;
   close(): Promise<void>;
 }
 
-function configYaml(options: { config: BackendOptions["config"]; services: FakeComponents["services"]; ip: string }): string {
+function configYaml(options: { config: BackendOptions["config"]; services: FakeComponents["services"]; ip: string; hopDir: string | undefined }): string {
   const { listen, ...rest } = options.config;
+  const { hopDir } = options;
+  const ingressHop = hopDir === undefined ? null : { certFile: join(hopDir, "tls.crt"), keyFile: join(hopDir, "tls.key"), caFile: join(hopDir, "ca.crt") };
   const document: FederatorConfigInput = {
     ...rest,
     services: options.services,
-    listen: { internal: `${options.ip}:0`, external: `${options.ip}:0`, externalTLS: listen?.externalTLS ?? true },
+    listen: { internal: `${options.ip}:0`, external: `${options.ip}:0`, externalTLS: listen?.externalTLS ?? hopDir === undefined, ingressHop },
   };
   return stringify(document);
 }
@@ -84,8 +95,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const writeRawConfig = (text: string) => kubeletWrite(join(dir, "config"), { "federator.yaml": text });
   const writeTls = (certificate: IssuedCertificate) => kubeletWrite(join(dir, "tls"), { "tls.crt": certificate.chainPem, "tls.key": certificate.privateKeyPem });
   const writeCa = (cas: readonly CertificateAuthority[]) => kubeletWrite(join(dir, "ca"), { "ca.crt": cas.map((c) => c.certificatePem).join("") });
+  const hopDir = options.hop === undefined ? undefined : join(dir, "hop");
+  const writeHop = (hop: HopMaterial) => kubeletWrite(join(dir, "hop"), { "tls.crt": hop.server.certificatePem, "tls.key": hop.server.privateKeyPem, "ca.crt": hop.ca.certificatePem });
+  if (options.hop !== undefined) writeHop(options.hop);
   const services = { ...components.services, ...options.services };
-  writeRawConfig(configYaml({ config, services, ip: options.ip }));
+  writeRawConfig(configYaml({ config, services, ip: options.ip, hopDir }));
   writeTls(options.certificate);
   writeCa(options.trusted);
   const sources = await readSources(locations);
@@ -112,12 +126,13 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     async writeConfig(next, { wait = true } = {}) {
       config = next;
       backend.config = next;
-      writeRawConfig(configYaml({ config: next, services, ip: options.ip }));
+      writeRawConfig(configYaml({ config: next, services, ip: options.ip, hopDir }));
       if (wait) await waitForFiles();
     },
     writeRawConfig,
     writeTls,
     writeCa,
+    writeHop,
     async close() {
       reloader.close();
       await federator.close();

@@ -66,6 +66,7 @@ export async function startWorld(options: { aRemotes?: readonly string[]; bRemot
       config: more.config ?? baseConfig(name, dns.address, []),
       ...(more.poolSize !== undefined ? { poolSize: more.poolSize } : {}),
       ...(more.services !== undefined ? { services: more.services } : {}),
+      ...(more.hop !== undefined ? { hop: more.hop } : {}),
     });
     backends.push(backend);
     await publish();

@@ -56,6 +56,18 @@ export const FederatorConfig = z.strictObject({
       internal: listenAddress("Internal listener (brig, galley, cargohold).").default("0.0.0.0:8080"),
       external: listenAddress("External listener (behind the Federation Ingress).").default("0.0.0.0:8081"),
       externalTLS: z.boolean().default(false).meta({ description: "Terminate mutual TLS on the external port (Passthrough mode)." }),
+      ingressHop: z
+        .strictObject({
+          certFile: z.string().min(1).default("/etc/federator/hop/tls.crt"),
+          keyFile: z.string().min(1).default("/etc/federator/hop/tls.key"),
+          caFile: z.string().min(1).default("/etc/federator/hop/ca.crt"),
+        })
+        .nullable()
+        .default(null)
+        .meta({
+          description:
+            "Behind an ingress controller: serve the external port over TLS with certFile/keyFile and accept only clients whose certificate caFile's CA issued (the controller's, which the operator issues), so that nothing else that reaches the port can set the certificate header. null: plain HTTP, and every client that reaches the port is trusted to speak for the controller (wire-server's chart layout; safe only with an enforced NetworkPolicy).",
+        }),
       clientCertificateHeader: z
         .enum(["ssl-client-cert", "X-Forwarded-Tls-Client-Cert", "X-SSL-Certificate"])
         .default("ssl-client-cert")

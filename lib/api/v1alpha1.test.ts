@@ -41,7 +41,7 @@ describe("defaults an operator of a Wire backend can rely on", () => {
 
   it("federator.yaml fills listen and tls defaults", () => {
     const config = FederatorConfig.parse({ ...exampleFederatorConfig, listen: undefined, tls: undefined, dns: undefined });
-    expect(config.listen).toEqual({ internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false, clientCertificateHeader: "ssl-client-cert" });
+    expect(config.listen).toEqual({ internal: "0.0.0.0:8080", external: "0.0.0.0:8081", externalTLS: false, ingressHop: null, clientCertificateHeader: "ssl-client-cert" });
     expect(config.dns.server).toBeNull();
     expect(config.limits.maxBodyBytes).toBe(100 * 1024 * 1024);
   });

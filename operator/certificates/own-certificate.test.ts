@@ -34,7 +34,8 @@ describe("secretRef certificates", () => {
     const result = await createCertificateManager().ensure(withSecret({ "tls.crt": leaf.chainPem, "tls.key": leaf.privateKeyPem, "ca.crt": root.certificatePem }));
     expect(result.ready).toMatchObject({ status: "True", reason: "Valid", message: expect.stringMatching(/with 1 intermediate\(s\)/) });
     expect(result.notAfter?.getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
-    expect(result.secrets).toEqual([]);
+    // The user's Secret is read, never written: only the ingress hop's own Secrets are.
+    expect(result.secrets.map((s) => s.name)).toEqual(["wire-ingress-hop-ca", "wire-federator-hop", "wire-ingress-hop"]);
   });
 
   it("names the missing issuer when the intermediate is left out", async () => {
@@ -80,7 +81,7 @@ describe("certManager certificates", () => {
     const state = desired({ config: fc, peers: [], referenced: { secrets: new Map(), configMaps: new Map() }, certificate, rollout: undefined, now: new Date(), expiryWarningDays: 30 });
     const owned = state.objects.find((o) => o.kind === "Certificate");
     expect(owned?.metadata).toMatchObject({ name: "wire-tls", namespace: "wire", ownerReferences: [{ kind: "FederationConfig", name: "wire", controller: true }] });
-    expect(state.objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name)).toEqual(["wire-ca-bundle"]);
+    expect(state.objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name)).toEqual(["wire-ca-bundle", "wire-ingress-hop-ca", "wire-federator-hop", "wire-ingress-hop"]);
   });
 
   it("waits for cert-manager's Secret and repeats what cert-manager says", async () => {

@@ -10,6 +10,7 @@ import { decodedSecretData } from "../../lib/kube/secret-data.ts";
 import type { ReferencedKind } from "../kube/referenced-objects.ts";
 import { fromCertManager, type CertManagerView } from "./cert-manager.ts";
 import { selfSigned, type SelfSignedMaterial } from "./self-signed.ts";
+import { ingressHop, type IngressHopMaterial } from "./ingress-hop.ts";
 
 export interface CertificateContext {
   readonly config: FederationConfig;
@@ -70,9 +71,17 @@ export function fromTlsSecret(context: CertificateContext, name: string, source:
   };
 }
 
+function ownCertificate(context: CertificateContext, issued: Map<string, SelfSignedMaterial>): Promise<EnsuredCertificate> | EnsuredCertificate {
+  const { certificate } = context.config.spec;
+  if (certificate.secretRef) return fromTlsSecret(context, certificate.secretRef.name, `Secret ${certificate.secretRef.name} (spec.certificate.secretRef)`);
+  if (certificate.selfSigned) return selfSigned(context, issued);
+  return fromCertManager(context);
+}
+
 export function createCertificateManager(): CertificateManager {
   /** What this process issued last, per config uid: the informer may not have seen it yet. */
   const issued = new Map<string, SelfSignedMaterial>();
+  const hopIssued = new Map<string, IngressHopMaterial>();
   return {
     references(config) {
       const { certificate } = config.spec;
@@ -81,10 +90,10 @@ export function createCertificateManager(): CertificateManager {
       return [];
     },
     async ensure(context) {
-      const { certificate } = context.config.spec;
-      if (certificate.secretRef) return fromTlsSecret(context, certificate.secretRef.name, `Secret ${certificate.secretRef.name} (spec.certificate.secretRef)`);
-      if (certificate.selfSigned) return selfSigned(context, issued);
-      return fromCertManager(context);
+      const own = await ownCertificate(context, issued);
+      const hop = await ingressHop(context, hopIssued);
+      const requeue = Math.min(own.requeueAfterMs ?? Infinity, hop.requeueAfterMs ?? Infinity);
+      return { ...own, secrets: [...own.secrets, ...hop.secrets], ...(requeue === Infinity ? {} : { requeueAfterMs: requeue }) };
     },
   };
 }

@@ -146,7 +146,11 @@ describe("the Federation Ingress", () => {
       "nginx.ingress.kubernetes.io/auth-tls-secret": "wire/wire-ca-bundle",
       "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "3",
       "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream": "true",
-      "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
+      "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+      "nginx.ingress.kubernetes.io/proxy-ssl-secret": "wire/wire-ingress-hop",
+      "nginx.ingress.kubernetes.io/proxy-ssl-verify": "on",
+      "nginx.ingress.kubernetes.io/proxy-ssl-name": "federator.wire.svc",
+      "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
       "nginx.ingress.kubernetes.io/ssl-redirect": "true",
       "nginx.ingress.kubernetes.io/proxy-body-size": String(100 * 1024 * 1024),
       "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
@@ -195,7 +199,7 @@ describe("federator identity", () => {
     const state = desired(input({ config: config({ federator: { reload: "Watch" } }) }));
     expect(find(state.objects, "Role", "wire-federator")["rules"]).toEqual([
       { apiGroups: [""], resources: ["configmaps"], resourceNames: ["wire-federator"], verbs: ["get", "list", "watch"] },
-      { apiGroups: [""], resources: ["secrets"], resourceNames: ["wire-ca-bundle", "wire-tls"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["secrets"], resourceNames: ["wire-ca-bundle", "wire-federator-hop", "wire-tls"], verbs: ["get", "list", "watch"] },
     ]);
     const container = ((find(state.objects, "Deployment", "wire-federator")["spec"] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!);
     expect(container.args).toContain("--watch-configmap=wire-federator");

@@ -9,6 +9,7 @@ export const MOUNTS = {
   config: "/etc/federator/config",
   tls: "/etc/federator/tls",
   ca: "/etc/federator/ca",
+  hop: "/etc/federator/hop",
 } as const;
 
 /** An accepted peer and the fingerprints of its own CAs (empty: trusted through shared roots only). */
@@ -43,6 +44,8 @@ export function federatorConfig(config: FederationConfig, accepted: readonly Acc
       internal: `0.0.0.0:${spec.federator.ports.internal}`,
       external: `0.0.0.0:${spec.federator.ports.external}`,
       externalTLS: ingressProvider(spec.ingress) === "Passthrough",
+      // Behind a controller, only the controller's certificate may set the certificate header.
+      ingressHop: ingressProvider(spec.ingress) === "Passthrough" ? null : { certFile: `${MOUNTS.hop}/tls.crt`, keyFile: `${MOUNTS.hop}/tls.key`, caFile: `${MOUNTS.hop}/ca.crt` },
       clientCertificateHeader: federatorCertificateHeader(config),
     },
     tls: {

@@ -7,7 +7,7 @@ import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.t
 import type { FederatorConfig } from "../../lib/api/federator-config.ts";
 import { outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { FEDERATOR_EXTERNAL_PORT_NAME, ownCertificateSecretName } from "./workload.ts";
+import { FEDERATOR_EXTERNAL_PORT_NAME, hopServerNames, ownCertificateSecretName } from "./workload.ts";
 import { traefikObjects, traefikRouterAnnotations } from "./ingress-traefik.ts";
 import { gatewayIngress } from "./ingress-gateway.ts";
 import type { ConditionInput } from "./conditions.ts";
@@ -36,10 +36,27 @@ export function mutualTLSAnnotations(config: FederationConfig): Record<string, s
     [`${NGINX}/auth-tls-secret`]: `${namespace}/${outputNames(config.metadata.name).caBundle}`,
     [`${NGINX}/auth-tls-verify-depth`]: String(config.spec.ingress.verifyDepth),
     [`${NGINX}/auth-tls-pass-certificate-to-upstream`]: "true",
-    [`${NGINX}/backend-protocol`]: "HTTP",
+    ...hopAnnotations(config),
     [`${NGINX}/ssl-redirect`]: "true",
     [`${NGINX}/proxy-body-size`]: String(config.spec.federator.maxBodyBytes),
     ...(config.spec.ingress.wireChartSnippet ? { [`${NGINX}/configuration-snippet`]: CLIENT_CERT_SNIPPET } : {}),
+  };
+}
+
+/**
+ * The hop to the federator over TLS: the controller presents the operator-issued client
+ * certificate (proxy-ssl-secret: tls.crt, tls.key) and verifies the federator against the hop CA
+ * (its ca.crt) under the Service's name, whatever address the Service resolves to.
+ */
+function hopAnnotations(config: FederationConfig): Record<string, string> {
+  const namespace = config.metadata.namespace ?? "default";
+  return {
+    [`${NGINX}/backend-protocol`]: "HTTPS",
+    [`${NGINX}/proxy-ssl-secret`]: `${namespace}/${outputNames(config.metadata.name).hopClient}`,
+    [`${NGINX}/proxy-ssl-verify`]: "on",
+    [`${NGINX}/proxy-ssl-verify-depth`]: "1",
+    [`${NGINX}/proxy-ssl-name`]: hopServerNames(config)[0],
+    [`${NGINX}/proxy-ssl-server-name`]: "on",
   };
 }
 

@@ -16,6 +16,10 @@ export const outputNames = (config: string) => ({
   selfSignedCA: `${config}-selfsigned-ca`,
   federator: `${config}-federator`,
   externalService: `${config}-federator-external`,
+  /** The ingress → federator hop (certificates/ingress-hop.ts): its CA, the federator's and the controller's certificates. */
+  hopCA: `${config}-ingress-hop-ca`,
+  hopServer: `${config}-federator-hop`,
+  hopClient: `${config}-ingress-hop`,
 });
 
 export function managedLabels(config: string): Record<string, string> {

@@ -34,9 +34,20 @@ export function federatorArgs(config: FederationConfig): string[] {
       `--watch-configmap=${names.federator}`,
       `--watch-tls-secret=${ownCertificateSecretName(config)}`,
       `--watch-ca-secret=${names.caBundle}`,
+      ...(hasIngressHop(config) ? [`--watch-hop-secret=${names.hopServer}`] : []),
     );
   }
   return args;
+}
+
+/** Behind an ingress controller the external port serves the hop's TLS (certificates/ingress-hop.ts). */
+export const hasIngressHop = (config: FederationConfig) => ingressProvider(config.spec.ingress) !== "Passthrough";
+
+/** The names the federator's hop certificate holds: its Service, as the controller names it (the first one). */
+export function hopServerNames(config: FederationConfig): [string, string] {
+  const service = config.spec.federator.serviceName;
+  const namespace = config.metadata.namespace ?? "default";
+  return [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
 
 export function ownCertificateSecretName(config: FederationConfig): string {
@@ -87,6 +98,7 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
                 { name: "config", mountPath: MOUNTS.config, readOnly: true },
                 { name: "tls", mountPath: MOUNTS.tls, readOnly: true },
                 { name: "ca", mountPath: MOUNTS.ca, readOnly: true },
+                ...(hasIngressHop(config) ? [{ name: "hop", mountPath: MOUNTS.hop, readOnly: true }] : []),
               ],
             },
           ],
@@ -94,6 +106,7 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
             { name: "config", configMap: { name: names.federator } },
             { name: "tls", secret: { secretName: ownCertificateSecretName(config) } },
             { name: "ca", secret: { secretName: names.caBundle } },
+            ...(hasIngressHop(config) ? [{ name: "hop", secret: { secretName: names.hopServer } }] : []),
           ],
         },
       },
@@ -151,7 +164,7 @@ export function federatorIdentity(config: FederationConfig, meta: (name: string)
       metadata: meta(names.federator),
       rules: [
         { apiGroups: [""], resources: ["configmaps"], resourceNames: [names.federator], verbs: read },
-        { apiGroups: [""], resources: ["secrets"], resourceNames: [names.caBundle, ownCertificateSecretName(config)].sort(), verbs: read },
+        { apiGroups: [""], resources: ["secrets"], resourceNames: [names.caBundle, ownCertificateSecretName(config), ...(hasIngressHop(config) ? [names.hopServer] : [])].sort(), verbs: read },
       ],
     },
     {
