@@ -12,7 +12,8 @@ import { kubectl } from "../e2e/support/kubectl.ts";
 import { getObject } from "../lib/kube/get-object.ts";
 import type { KubeObject } from "../lib/kube/objects.ts";
 import { createRestClient, loadKubeConfig, type RestClient } from "../lib/kube/rest.ts";
-import { FRONTEND_VALIDATION_FEATURE } from "./desired/ingress-gateway.ts";
+import { FRONTEND_VALIDATION_FEATURE, HOP_FEATURES } from "./desired/ingress-gateway.ts";
+import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import { RESOURCES, resourcePath, type KindName } from "./kube/resources.ts";
 import { configManifest } from "./testing/fixtures.ts";
 import { startOperator, type OperatorUnderTest } from "./testing/operator-under-test.ts";
@@ -29,7 +30,7 @@ beforeAll(async () => {
   expect(crds.status, crds.stderr).toBe(0);
   const applied = await kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds.stdout.trim()], { kubeconfig, binary });
   expect(applied.code, applied.stderr).toBe(0);
-  await kubectl(["wait", "--for=condition=Established", "crd/gatewayclasses.gateway.networking.k8s.io", "crd/gateways.gateway.networking.k8s.io", "crd/httproutes.gateway.networking.k8s.io", "--timeout=60s"], { kubeconfig, binary });
+  await kubectl(["wait", "--for=condition=Established", "crd/gatewayclasses.gateway.networking.k8s.io", "crd/gateways.gateway.networking.k8s.io", "crd/httproutes.gateway.networking.k8s.io", "crd/backendtlspolicies.gateway.networking.k8s.io", "--timeout=60s"], { kubeconfig, binary });
   admin = await createRestClient(loadKubeConfig(kubeconfig), "test-admin");
   await admin.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } });
   await admin.request("POST", resourcePath(RESOURCES.GatewayClass, undefined), { body: { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: className }, spec: { controllerName: "example.com/no-client-certificates" } } });
@@ -67,11 +68,24 @@ describe("spec.ingress.provider GatewayAPI", () => {
     expect(await get("HTTPRoute", "wire-federator")).toBeUndefined();
 
     await setFeatures(["Gateway", "HTTPRoute", FRONTEND_VALIDATION_FEATURE]);
+    const hopRefused = await waitFor(async () => {
+      const c = await ingressReady();
+      return c?.reason === "IngressHopUnsupported" ? c : undefined;
+    }, { description: "IngressReady=False IngressHopUnsupported", timeoutMs: 60_000 });
+    expect(hopRefused.message).toContain("does not list BackendTLSPolicy, GatewayBackendClientCertificate");
+    expect(await get("Gateway", "wire-federator")).toBeUndefined();
+
+    await setFeatures(["Gateway", "HTTPRoute", FRONTEND_VALIDATION_FEATURE, ...HOP_FEATURES]);
     const gateway = await waitFor(() => get("Gateway", "wire-federator"), { description: "the Gateway", timeoutMs: 60_000 });
     const spec = gateway["spec"] as { gatewayClassName: string; tls?: { frontend?: { default?: { validation?: { caCertificateRefs?: { kind: string; name: string }[] } } } } };
     expect(spec.gatewayClassName).toBe(className);
     expect(spec.tls?.frontend?.default?.validation?.caCertificateRefs).toEqual([{ group: "", kind: "ConfigMap", name: "wire-ca-bundle" }]);
+    expect(spec.tls).toMatchObject({ backend: { clientCertificateRef: { kind: "Secret", name: "wire-ingress-hop" } } });
     expect(await get("HTTPRoute", "wire-federator")).toBeDefined();
+    // The real CRD took the BackendTLSPolicy: the Gateway verifies the federator against the hop CA.
+    const policy = await waitFor(() => get("BackendTLSPolicy", "wire-federator"), { description: "the BackendTLSPolicy" });
+    expect((policy["spec"] as { validation: { hostname: string } }).validation.hostname).toBe(`federator.${ns}.svc`);
+    expect(decodedSecretData(await get("Secret", "wire-ingress-hop"))?.["tls.key"]).toMatch(/PRIVATE KEY/);
     expect((await waitFor(async () => ((await ingressReady())?.status === "True" ? ingressReady() : undefined), { description: "IngressReady=True" }))?.reason).toBe("GatewayProgrammed");
   });
 });

@@ -25,8 +25,8 @@ export const WATCHED_NAMESPACE_RULES: readonly PolicyRule[] = [
   { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: OWN },
   { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: OWN },
   // The Federation Ingress of spec.ingress.provider GatewayAPI and Traefik.
-  { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "httproutes"], verbs: OWN },
-  { apiGroups: ["traefik.io"], resources: ["tlsoptions", "middlewares"], verbs: OWN },
+  { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "httproutes", "backendtlspolicies"], verbs: OWN },
+  { apiGroups: ["traefik.io"], resources: ["tlsoptions", "middlewares", "serverstransports"], verbs: OWN },
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
 ];
 

@@ -5,4 +5,4 @@ set -euo pipefail
 version=v1.6.1
 crds=config/crd/standard/gateway.networking.k8s.io
 exec bash "$(dirname "${BASH_SOURCE[0]}")/../support/module-files.sh" "${XDG_CACHE_HOME:-$HOME/.cache}/wire-federation/gateway-api-${version}/standard.yaml" \
-  "sigs.k8s.io/gateway-api@${version}" "${crds}_gatewayclasses.yaml" "${crds}_gateways.yaml" "${crds}_httproutes.yaml" "${crds}_referencegrants.yaml"
+  "sigs.k8s.io/gateway-api@${version}" "${crds}_gatewayclasses.yaml" "${crds}_gateways.yaml" "${crds}_httproutes.yaml" "${crds}_referencegrants.yaml" "${crds}_backendtlspolicies.yaml" "${crds}_grpcroutes.yaml" "${crds}_tlsroutes.yaml"

@@ -2,7 +2,9 @@
 // providers, Traefik's own CRDs from its module), against the test API server: the TLSOption makes
 // the router require and verify a client certificate against the CA bundle, the passTLSClientCert
 // Middleware passes the verified leaf as X-Forwarded-Tls-Client-Cert, overwriting a forged one; an
-// untrusted CA is refused at TLS, and a CA bundle change is enforced without a restart.
+// untrusted CA is refused at TLS, and a CA bundle change is enforced without a restart. The hop to the
+// federator's place (a recording server serving the hop's TLS) goes through the ServersTransport the
+// federator Service names: Traefik must present the operator's client certificate to get through.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -12,7 +14,9 @@ import { freePorts } from "../controlplane/ports.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { createTestNamespace, type TestNamespace } from "../support/namespace.ts";
 import { waitFor } from "../support/wait-for.ts";
-import { apply as applyTo, call as callTraefik, federatorService, operatorObjects, pki, recordingUpstream, type Pki, type Upstream } from "./harness.ts";
+import { apply as applyTo, call as callTraefik, federatorService, hopSecrets, impostorSees, operatorObjects, pki, recordingUpstream, type HopSecrets, type Pki, type Upstream } from "./harness.ts";
+import { traefikServiceAnnotations } from "../../operator/desired/ingress-traefik.ts";
+import { config } from "../../operator/testing/fixtures.ts";
 import { startTraefik, type TraefikProcess } from "./traefik.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -22,9 +26,11 @@ let traefik: TraefikProcess;
 let upstream: Upstream;
 let port: number;
 let keys: Pki;
+let hop: HopSecrets;
+const SPEC = { ingress: { provider: "Traefik", className: "traefik" } } as const;
 
 const apply = (objects: Parameters<typeof applyTo>[1]) => applyTo(kubeconfig, objects);
-const objects = (cas: readonly CertificateAuthority[]) => operatorObjects(ns.name, keys.serving, cas, { ingress: { provider: "Traefik", className: "traefik" } }, ["Ingress", "TLSOption", "Middleware"]);
+const objects = (cas: readonly CertificateAuthority[]) => operatorObjects(ns.name, keys.serving, hop, cas, SPEC, ["Ingress", "TLSOption", "Middleware", "ServersTransport"]);
 const call = (client: IssuedCertificate | undefined, headers: Record<string, string> = {}) => callTraefik(port, keys.serverCa, client, headers);
 const refusedAtTls = (client: IssuedCertificate) => call(client).then((r) => (r.status === 200 ? undefined : r.status), () => "tls-refused" as const);
 
@@ -39,12 +45,13 @@ beforeAll(async () => {
   expect(crds.status, crds.stderr).toBe(0);
   const installed = await kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds.stdout.trim()], { kubeconfig, binary });
   expect(installed.code, installed.stderr).toBe(0);
-  await kubectl(["wait", "--for=condition=Established", "crd/tlsoptions.traefik.io", "crd/middlewares.traefik.io", "--timeout=60s"], { kubeconfig, binary });
+  await kubectl(["wait", "--for=condition=Established", "crd/tlsoptions.traefik.io", "crd/middlewares.traefik.io", "crd/serverstransports.traefik.io", "--timeout=60s"], { kubeconfig, binary });
   keys = await pki();
-  upstream = await recordingUpstream();
   ns = await createTestNamespace(kubeconfig, "traefik-native");
+  hop = await hopSecrets(ns.name, SPEC);
+  upstream = await recordingUpstream(hop);
   const ingressClass = { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "traefik" }, spec: { controller: "traefik.io/ingress-controller" } };
-  await apply([ingressClass, federatorService(ns.name, upstream.port), ...objects([keys.peerCa])]);
+  await apply([ingressClass, federatorService(ns.name, upstream.port, traefikServiceAnnotations(config(SPEC, "wire", ns.name))), ...objects([keys.peerCa])]);
   [port] = (await freePorts(1)) as [number];
   traefik = startTraefik({
     kubeconfig,
@@ -80,6 +87,11 @@ describe("the operator's Traefik output on Traefik v3.7 (Kubernetes Ingress + CR
     expect(await refusedAtTls(keys.untrusted)).toBeDefined();
     expect(await call(undefined).then((r) => r.status, () => "tls-refused")).not.toBe(200);
     expect(upstream.seen.length).toBe(before);
+  });
+
+  it("hands no request to a federator whose certificate the hop CA did not issue (ServersTransport rootCAs)", async () => {
+    const annotations = traefikServiceAnnotations(config(SPEC, "wire", ns.name));
+    expect(await impostorSees(kubeconfig, ns.name, SPEC, annotations, upstream, async () => (await call(keys.trusted)).status)).toBe(0);
   });
 
   it("enforces a CA bundle change without a restart", async () => {

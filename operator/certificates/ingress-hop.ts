@@ -8,8 +8,7 @@ import { createCertificateAuthority, issueCertificate, type CertificateAuthority
 import { parseCertificateBundle, type ParsedCertificate } from "../../lib/certs/pem.ts";
 import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
 import { decodedSecretData } from "../../lib/kube/secret-data.ts";
-import { outputNames } from "../desired/names.ts";
-import { hopServerNames } from "../desired/workload.ts";
+import { hopServerNames, outputNames } from "../desired/names.ts";
 import type { OwnCertificate } from "../desired/desired.ts";
 import type { CertificateContext } from "./own-certificate.ts";
 

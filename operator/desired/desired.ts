@@ -206,7 +206,8 @@ export function desired(input: DesiredInput): DesiredState {
   const { verdicts, extra } = budgeted;
   const accepted = verdicts.filter((v) => v.state === "Accepted");
   const caBundle = buildCABundle(config.spec.strategy === "AllowNone" ? [] : [...accepted.flatMap((v) => v.trusted), ...extra.certificates]);
-  const ingress = federationIngress(config, meta, { gatewayClass: input.gatewayClass, caBundlePem: caBundle.pem });
+  const hopCAPem = input.certificate.secrets.find((s) => s.name === names.hopCA)?.data["tls.crt"] ?? "";
+  const ingress = federationIngress(config, meta, { gatewayClass: input.gatewayClass, caBundlePem: caBundle.pem, hopCAPem });
   const federatorYaml = renderFederatorConfig(federatorConfig(config, accepted.map((v) => ({ peer: v.peer, caFingerprints: v.trusted.map((c) => compactFingerprint(c.x509)) })), extra.certificates.map((c) => compactFingerprint(c.x509))));
 
   const objects: KubeObject[] = [

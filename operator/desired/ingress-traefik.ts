@@ -3,17 +3,20 @@
 // the verified chain to the federator as X-Forwarded-Tls-Client-Cert (passTLSClientCert Middleware,
 // which sets and overwrites that header). Followed: traefik/traefik v3.7
 // pkg/provider/kubernetes/ingress/annotations.go (router.* annotations),
-// pkg/middlewares/passtlsclientcert (header format), pkg/provider/kubernetes/crd (ca.crt of a Secret).
+// pkg/middlewares/passtlsclientcert (header format), pkg/provider/kubernetes/crd (ca.crt of a Secret;
+// ServersTransport rootCAs and certificatesSecrets). The hop to the federator is HTTPS through a
+// ServersTransport that presents the operator-issued client certificate and verifies the federator
+// against the hop CA; the federator Service names it (service.* annotations, read by the Ingress provider).
 import type { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { outputNames } from "./names.ts";
+import { hopServerNames, outputNames } from "./names.ts";
 
 const TRAEFIK = "traefik.ingress.kubernetes.io";
 export const TRAEFIK_API_VERSION = "traefik.io/v1alpha1";
 
 function names(config: FederationConfig) {
   const federator = outputNames(config.metadata.name).federator;
-  return { tlsOption: `${federator}-mtls`, middleware: `${federator}-client-cert` };
+  return { tlsOption: `${federator}-mtls`, middleware: `${federator}-client-cert`, serversTransport: `${federator}-hop` };
 }
 
 /** Traefik refers to a CRD object of the Kubernetes CRD provider as <namespace>-<name>@kubernetescrd. */
@@ -29,8 +32,17 @@ export function traefikRouterAnnotations(config: FederationConfig): Record<strin
   };
 }
 
+/** On the federator Service: Traefik dials it over HTTPS through the hop's ServersTransport. */
+export function traefikServiceAnnotations(config: FederationConfig): Record<string, string> {
+  return {
+    [`${TRAEFIK}/service.serversscheme`]: "https",
+    [`${TRAEFIK}/service.serverstransport`]: crdReference(config, names(config).serversTransport),
+  };
+}
+
 export function traefikObjects(config: FederationConfig, meta: (name: string) => ObjectMeta): KubeObject[] {
   const n = names(config);
+  const hop = outputNames(config.metadata.name).hopClient;
   return [
     {
       apiVersion: TRAEFIK_API_VERSION,
@@ -45,5 +57,15 @@ export function traefikObjects(config: FederationConfig, meta: (name: string) =>
       },
     },
     { apiVersion: TRAEFIK_API_VERSION, kind: "Middleware", metadata: meta(n.middleware), spec: { passTLSClientCert: { pem: true } } },
+    {
+      apiVersion: TRAEFIK_API_VERSION,
+      kind: "ServersTransport",
+      metadata: meta(n.serversTransport),
+      spec: {
+        serverName: hopServerNames(config)[0],
+        rootCAs: [{ secret: hop }],
+        certificatesSecrets: [hop],
+      },
+    },
   ];
 }

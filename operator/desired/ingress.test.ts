@@ -7,7 +7,7 @@ import { FederationConfig } from "../../lib/api/v1alpha1.ts";
 import type { KubeObject } from "../../lib/kube/objects.ts";
 import { config, readyCertificate } from "../testing/fixtures.ts";
 import { desired, type DesiredInput } from "./desired.ts";
-import { FRONTEND_VALIDATION_FEATURE } from "./ingress-gateway.ts";
+import { FRONTEND_VALIDATION_FEATURE, HOP_FEATURES } from "./ingress-gateway.ts";
 import { EMPTY_REFERENCED } from "./referenced.ts";
 
 const input = (over: Partial<DesiredInput>): DesiredInput => ({
@@ -88,6 +88,16 @@ describe("Traefik (native)", () => {
     });
     expect(federatorListen(state.objects).clientCertificateHeader).toBe("X-Forwarded-Tls-Client-Cert");
   });
+
+  it("dials the federator over HTTPS through a ServersTransport with the hop's client certificate, verifying it against the hop CA", () => {
+    const state = desired(input({ config: config({ ingress: { provider: "Traefik", className: "traefik" } }) }));
+    expect(find(state.objects, "ServersTransport", "wire-federator-hop")?.["spec"]).toEqual({ serverName: "federator.wire.svc", rootCAs: [{ secret: "wire-ingress-hop" }], certificatesSecrets: ["wire-ingress-hop"] });
+    expect(find(state.objects, "Service", "federator")?.metadata.annotations).toEqual({
+      "traefik.ingress.kubernetes.io/service.serversscheme": "https",
+      "traefik.ingress.kubernetes.io/service.serverstransport": "wire-wire-federator-hop@kubernetescrd",
+    });
+    expect(federatorListen(state.objects).ingressHop).toEqual({ certFile: "/etc/federator/hop/tls.crt", keyFile: "/etc/federator/hop/tls.key", caFile: "/etc/federator/hop/ca.crt" });
+  });
 });
 
 describe("GatewayAPI", () => {
@@ -114,11 +124,24 @@ describe("GatewayAPI", () => {
     expect(ingressReady(state)).toMatchObject({ status: "False", reason: "GatewayClassNotFound" });
   });
 
-  it("programs a validating listener and an HTTPRoute when the feature is supported", () => {
-    const state = desired(input({ config: gatewayConfig, gatewayClass: gatewayClass([FRONTEND_VALIDATION_FEATURE, "Gateway", "HTTPRoute"]) }));
+  it("programs nothing when the class validates remotes but cannot authenticate itself to the federator, and names what is missing", () => {
+    const state = desired(input({ config: gatewayConfig, gatewayClass: gatewayClass([FRONTEND_VALIDATION_FEATURE, "Gateway", "HTTPRoute", "BackendTLSPolicy"]) }));
+    expect(state.objects.filter((o) => ["Gateway", "HTTPRoute", "BackendTLSPolicy"].includes(o.kind))).toEqual([]);
+    expect(ingressReady(state)).toMatchObject({ status: "False", reason: "IngressHopUnsupported", message: expect.stringMatching(/does not list GatewayBackendClientCertificate .*forges the certificate header/) });
+  });
+
+  it("programs a validating listener, the hop's client certificate and BackendTLSPolicy, and an HTTPRoute when the features are supported", () => {
+    const state = desired(input({ config: gatewayConfig, gatewayClass: gatewayClass([FRONTEND_VALIDATION_FEATURE, ...HOP_FEATURES, "Gateway", "HTTPRoute"]) }));
     expect(find(state.objects, "Gateway")?.["spec"]).toMatchObject({
       gatewayClassName: "traefik",
-      tls: { frontend: { default: { validation: { caCertificateRefs: [{ kind: "ConfigMap", name: "wire-ca-bundle" }] } } } },
+      tls: {
+        frontend: { default: { validation: { caCertificateRefs: [{ kind: "ConfigMap", name: "wire-ca-bundle" }] } } },
+        backend: { clientCertificateRef: { kind: "Secret", name: "wire-ingress-hop" } },
+      },
+    });
+    expect(find(state.objects, "BackendTLSPolicy")?.["spec"]).toEqual({
+      targetRefs: [{ group: "", kind: "Service", name: "federator", sectionName: "federator-ext" }],
+      validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "wire-ingress-hop-ca" }], hostname: "federator.wire.svc" },
     });
     expect(find(state.objects, "HTTPRoute")?.["spec"]).toMatchObject({ hostnames: ["federator.a.example"] });
     expect(ingressReady(state)).toMatchObject({ status: "True", reason: "GatewayProgrammed" });

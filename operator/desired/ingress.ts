@@ -5,9 +5,9 @@
 // chart layout (spec.ingress.wireChartSnippet).
 import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.ts";
 import type { FederatorConfig } from "../../lib/api/federator-config.ts";
-import { outputNames } from "./names.ts";
+import { hopServerNames, outputNames } from "./names.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
-import { FEDERATOR_EXTERNAL_PORT_NAME, hopServerNames, ownCertificateSecretName } from "./workload.ts";
+import { FEDERATOR_EXTERNAL_PORT_NAME, ownCertificateSecretName } from "./workload.ts";
 import { traefikObjects, traefikRouterAnnotations } from "./ingress-traefik.ts";
 import { gatewayIngress } from "./ingress-gateway.ts";
 import type { ConditionInput } from "./conditions.ts";
@@ -87,6 +87,8 @@ export interface IngressContext {
   /** The GatewayClass named by spec.ingress.className (GatewayAPI only); undefined when absent. */
   readonly gatewayClass?: KubeObject | undefined;
   readonly caBundlePem: string;
+  /** The ingress hop's CA (certificates/ingress-hop.ts), which the Gateway's BackendTLSPolicy names. */
+  readonly hopCAPem: string;
 }
 
 export interface FederationIngress {
@@ -109,6 +111,6 @@ export function federationIngress(config: FederationConfig, meta: (name: string)
     case "Traefik":
       return configured([ingressObject(config, meta, traefikRouterAnnotations(config)), ...traefikObjects(config, meta)], "Traefik router, TLSOption and passTLSClientCert");
     case "GatewayAPI":
-      return gatewayIngress(config, meta, context.gatewayClass, context.caBundlePem);
+      return gatewayIngress(config, meta, context.gatewayClass, { caBundle: context.caBundlePem, hopCA: context.hopCAPem });
   }
 }

@@ -22,6 +22,13 @@ export const outputNames = (config: string) => ({
   hopClient: `${config}-ingress-hop`,
 });
 
+/** The names the federator's ingress hop certificate holds: its Service's, the first as controllers dial it. */
+export function hopServerNames(config: { readonly metadata: { readonly namespace?: string | undefined }; readonly spec: { readonly federator: { readonly serviceName: string } } }): [string, string] {
+  const service = config.spec.federator.serviceName;
+  const namespace = config.metadata.namespace ?? "default";
+  return [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}
+
 export function managedLabels(config: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: FIELD_MANAGER, [CONFIG_LABEL]: config };
 }

@@ -6,6 +6,7 @@ import { ingressProvider, type FederationConfig } from "../../lib/api/v1alpha1.t
 import { DEFAULT_FEDERATOR_IMAGE } from "./admission.ts";
 import { MOUNTS } from "./federator-config.ts";
 import { federatorSelector, FEDERATOR_CONFIG_KEY, outputNames, ROLLOUT_HASH_ANNOTATION } from "./names.ts";
+import { traefikServiceAnnotations } from "./ingress-traefik.ts";
 import type { KubeObject, ObjectMeta } from "../../lib/kube/objects.ts";
 
 /** The image the Deployment runs: admission.ts has put the operator's choice into the spec. */
@@ -42,13 +43,6 @@ export function federatorArgs(config: FederationConfig): string[] {
 
 /** Behind an ingress controller the external port serves the hop's TLS (certificates/ingress-hop.ts). */
 export const hasIngressHop = (config: FederationConfig) => ingressProvider(config.spec.ingress) !== "Passthrough";
-
-/** The names the federator's hop certificate holds: its Service, as the controller names it (the first one). */
-export function hopServerNames(config: FederationConfig): [string, string] {
-  const service = config.spec.federator.serviceName;
-  const namespace = config.metadata.namespace ?? "default";
-  return [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
-}
 
 export function ownCertificateSecretName(config: FederationConfig): string {
   return config.spec.certificate.secretRef?.name ?? outputNames(config.metadata.name).tls;
@@ -131,10 +125,12 @@ export function federatorServices(config: FederationConfig, meta: (name: string)
           metadata: meta(names.externalService),
           spec: { type: "LoadBalancer", selector, ports: [{ name: "federation", port: 443, targetPort: "external", protocol: "TCP" }] },
         };
+  const base = meta(config.spec.federator.serviceName);
+  const annotations = ingressProvider(config.spec.ingress) === "Traefik" ? traefikServiceAnnotations(config) : undefined;
   const cluster: KubeObject = {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(config.spec.federator.serviceName),
+    metadata: annotations === undefined ? base : { ...base, annotations: { ...base.annotations, ...annotations } },
     spec: {
       type: "ClusterIP",
       selector,

@@ -13,8 +13,10 @@ export const RESOURCES = {
   GatewayClass: resource("gateway.networking.k8s.io/v1", "GatewayClass", "gatewayclasses"),
   Gateway: resource("gateway.networking.k8s.io/v1", "Gateway", "gateways"),
   HTTPRoute: resource("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes"),
+  BackendTLSPolicy: resource("gateway.networking.k8s.io/v1", "BackendTLSPolicy", "backendtlspolicies"),
   TLSOption: resource("traefik.io/v1alpha1", "TLSOption", "tlsoptions"),
   Middleware: resource("traefik.io/v1alpha1", "Middleware", "middlewares"),
+  ServersTransport: resource("traefik.io/v1alpha1", "ServersTransport", "serverstransports"),
 } as const satisfies Record<string, Resource>;
 
 export type KindName = keyof typeof RESOURCES;
