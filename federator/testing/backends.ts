@@ -40,7 +40,7 @@ export interface BackendOptions {
   readonly ca: CertificateAuthority;
   readonly certificate: IssuedCertificate;
   readonly trusted: readonly CertificateAuthority[];
-  readonly config: Omit<FederatorConfigInput, "services" | "tls" | "listen"> & { listen?: { externalTLS?: boolean } };
+  readonly config: Omit<FederatorConfigInput, "services" | "tls" | "listen"> & { listen?: { externalTLS?: boolean; clientCertificateHeader?: NonNullable<FederatorConfigInput["listen"]>["clientCertificateHeader"] } };
   readonly poolSize?: number;
   readonly log?: Logger;
   /** Points a component at another server (e.g. a recorder of aborted requests) instead of the fake. */
@@ -81,7 +81,13 @@ function configYaml(options: { config: BackendOptions["config"]; services: FakeC
   const document: FederatorConfigInput = {
     ...rest,
     services: options.services,
-    listen: { internal: `${options.ip}:0`, external: `${options.ip}:0`, externalTLS: listen?.externalTLS ?? hopDir === undefined, ingressHop },
+    listen: {
+      internal: `${options.ip}:0`,
+      external: `${options.ip}:0`,
+      externalTLS: listen?.externalTLS ?? hopDir === undefined,
+      ingressHop,
+      ...(listen?.clientCertificateHeader === undefined ? {} : { clientCertificateHeader: listen.clientCertificateHeader }),
+    },
   };
   return stringify(document);
 }

@@ -48,7 +48,7 @@ const ingress = z
       .optional()
       .meta({
         description:
-          "Which controller terminates remote backends' mutual TLS. IngressNginx (default; also Traefik's ingress-nginx provider): an Ingress with auth-tls annotations, the certificate in ssl-client-cert. Traefik: an Ingress with router annotations, a TLSOption (RequireAndVerifyClientCert) and a passTLSClientCert Middleware, the certificate in X-Forwarded-Tls-Client-Cert. GatewayAPI: a Gateway listener with frontend client-certificate validation and an HTTPRoute, programmed only when the GatewayClass supports GatewayFrontendClientCertificateValidation. Passthrough: no ingress; the federator terminates mutual TLS itself. Unset: mode decides.",
+          "Which controller terminates remote backends' mutual TLS. IngressNginx (default; also Traefik's ingress-nginx provider): an Ingress with auth-tls annotations, the certificate in ssl-client-cert. Traefik: an Ingress with router annotations, a TLSOption (RequireAndVerifyClientCert) and a passTLSClientCert Middleware, the certificate in X-Forwarded-Tls-Client-Cert. GatewayAPI: a Gateway listener with frontend client-certificate validation and an HTTPRoute, programmed only when the GatewayClass supports GatewayFrontendClientCertificateValidation, BackendTLSPolicy and GatewayBackendClientCertificate (the hop to the federator). Behind every controller the hop to the federator is TLS with an operator-issued client certificate (Secret NAME-ingress-hop). Passthrough: no ingress; the federator terminates mutual TLS itself. Unset: mode decides.",
       }),
     mode: z
       .enum(["Nginx", "Passthrough"])
