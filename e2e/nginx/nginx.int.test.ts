@@ -1,6 +1,8 @@
 // The Federation Ingress the operator produces, served by Debian's nginx configured as
 // ingress-nginx would (no snippets): mutual TLS against the CA bundle and the verified client
-// certificate forwarded as ssl-client-cert, overwriting whatever the client sent.
+// certificate forwarded as ssl-client-cert, overwriting whatever the client sent; the upstream (in
+// the federator's place) serves the ingress hop's TLS, so nginx must present the operator's client
+// certificate (proxy-ssl-secret) to reach it.
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -11,9 +13,10 @@ import { EMPTY_REFERENCED } from "../../operator/desired/referenced.ts";
 import { config, peer } from "../../operator/testing/fixtures.ts";
 import { freePorts } from "../controlplane/ports.ts";
 import { startNginx, type NginxProcess } from "./nginx.ts";
+import { hopSecrets, hopServerOptions } from "../support/ingress-hop.ts";
 
 let nginx: NginxProcess;
-let upstream: http.Server;
+let upstream: https.Server;
 const seen: http.IncomingHttpHeaders[] = [];
 let trustedClient: IssuedCertificate, untrustedClient: IssuedCertificate, serverCaPem: string;
 let port: number;
@@ -25,7 +28,8 @@ beforeAll(async () => {
   trustedClient = await issueCertificate({ ca: peerCa!, dnsNames: ["federator.b.example"], validityDays: 30 });
   untrustedClient = await issueCertificate({ ca: strangerCa!, dnsNames: ["federator.b.example"], validityDays: 30 });
 
-  upstream = http.createServer((request, response) => {
+  const hop = await hopSecrets("wire");
+  upstream = https.createServer(hopServerOptions(hop), (request, response) => {
     seen.push(request.headers);
     response.end(`upstream saw ${request.url}`);
   });
@@ -36,7 +40,7 @@ beforeAll(async () => {
     config: config(),
     peers: [peer("b", { domain: "b.example", caBundle: { pem: peerCa!.certificatePem } })],
     referenced: EMPTY_REFERENCED,
-    certificate: { ready: { type: "CertificateReady", status: "True", reason: "Valid", message: "" }, secrets: [{ name: "wire-tls", type: "kubernetes.io/tls", data: { "tls.crt": serving.chainPem, "tls.key": serving.privateKeyPem } }] },
+    certificate: { ready: { type: "CertificateReady", status: "True", reason: "Valid", message: "" }, secrets: [{ name: "wire-tls", type: "kubernetes.io/tls", data: { "tls.crt": serving.chainPem, "tls.key": serving.privateKeyPem } }, ...hop] },
     rollout: undefined,
     now: new Date(),
     expiryWarningDays: 30,

@@ -11,8 +11,9 @@ import type { KubeObject } from "../../lib/kube/objects.ts";
 import { desired } from "../../operator/desired/desired.ts";
 import { EMPTY_REFERENCED } from "../../operator/desired/referenced.ts";
 import { config, peer } from "../../operator/testing/fixtures.ts";
-import { ingressHop } from "../../operator/certificates/ingress-hop.ts";
+import { hopSecrets, hopServerOptions, type HopSecrets } from "../support/ingress-hop.ts";
 import { outputNames } from "../../operator/desired/names.ts";
+export { hopSecrets, type HopSecrets } from "../support/ingress-hop.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -42,13 +43,6 @@ export async function pki(): Promise<Pki> {
 export async function apply(kubeconfig: string, objects: readonly KubeObject[]): Promise<void> {
   const result = await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=test", "-f", "-"], { kubeconfig, stdin: objects.map((o) => JSON.stringify(o)).join("\n") });
   if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr}`);
-}
-
-export type HopSecrets = Awaited<ReturnType<typeof ingressHop>>["secrets"];
-
-/** The ingress hop's Secrets as the operator issues them for config `wire` in `namespace`. */
-export async function hopSecrets(namespace: string, spec: Partial<FederationConfigSpecInput>): Promise<HopSecrets> {
-  return (await ingressHop({ config: config(spec, "wire", namespace), owned: () => undefined, now: new Date() }, new Map())).secrets;
 }
 
 /** The operator's objects for FederationConfig `wire` in `namespace` trusting `cas`, but the Deployment and its kin. */
@@ -89,12 +83,6 @@ export async function recordingUpstream(hop: HopSecrets, options: { impostor?: b
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { seen, port: (server.address() as AddressInfo).port, close: () => server.close() };
-}
-
-function hopServerOptions(hop: HopSecrets): https.ServerOptions {
-  const server = hop.find((s) => s.name === outputNames("wire").hopServer)?.data;
-  if (server === undefined) throw new Error("no hop server certificate");
-  return { cert: server["tls.crt"], key: server["tls.key"], ca: server["ca.crt"], requestCert: true, rejectUnauthorized: true };
 }
 
 /**
