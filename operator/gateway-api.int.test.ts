@@ -17,6 +17,7 @@ import { decodedSecretData } from "../lib/kube/secret-data.ts";
 import { RESOURCES, resourcePath, type KindName } from "./kube/resources.ts";
 import { configManifest } from "./testing/fixtures.ts";
 import { startOperator, type OperatorUnderTest } from "./testing/operator-under-test.ts";
+import { conditionOf, conditionWithReason } from "./testing/conditions.ts";
 
 const kubeconfig = inject("kubeconfig");
 const binary = inject("kubectl");
@@ -52,26 +53,20 @@ async function setFeatures(features: readonly string[]): Promise<void> {
 }
 
 const get = (kind: KindName, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
-type Condition = { type: string; status: string; reason: string; message: string };
-const ingressReady = async () => ((await get("FederationConfig", "wire"))?.["status"] as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === "IngressReady");
+const config = () => get("FederationConfig", "wire");
+const ingressReady = async () => conditionOf(await config(), "IngressReady");
 
 describe("spec.ingress.provider GatewayAPI", () => {
   it("programs no Gateway for a class without frontend client-certificate validation, then the Gateway once it has it", async () => {
     await admin.request("POST", resourcePath(RESOURCES.FederationConfig, ns), { body: configManifest({ ingress: { provider: "GatewayAPI", className } }) });
-    const refused = await waitFor(async () => {
-      const c = await ingressReady();
-      return c?.reason === "ClientCertificateValidationUnsupported" ? c : undefined;
-    }, { description: "IngressReady=False ClientCertificateValidationUnsupported", timeoutMs: 60_000 });
+    const refused = await conditionWithReason(config, "IngressReady", "ClientCertificateValidationUnsupported");
     expect(refused.status).toBe("False");
     expect(refused.message).toContain(FRONTEND_VALIDATION_FEATURE);
     expect(await get("Gateway", "wire-federator")).toBeUndefined();
     expect(await get("HTTPRoute", "wire-federator")).toBeUndefined();
 
     await setFeatures(["Gateway", "HTTPRoute", FRONTEND_VALIDATION_FEATURE]);
-    const hopRefused = await waitFor(async () => {
-      const c = await ingressReady();
-      return c?.reason === "IngressHopUnsupported" ? c : undefined;
-    }, { description: "IngressReady=False IngressHopUnsupported", timeoutMs: 60_000 });
+    const hopRefused = await conditionWithReason(config, "IngressReady", "IngressHopUnsupported");
     expect(hopRefused.message).toContain("does not list BackendTLSPolicy, GatewayBackendClientCertificate");
     expect(await get("Gateway", "wire-federator")).toBeUndefined();
 

@@ -15,6 +15,7 @@ import { FRONTEND_VALIDATION_FEATURE, supportedFeatures } from "../../operator/d
 import { RESOURCES, resourcePath, type KindName } from "../../operator/kube/resources.ts";
 import { configManifest } from "../../operator/testing/fixtures.ts";
 import { startOperator, type OperatorUnderTest } from "../../operator/testing/operator-under-test.ts";
+import { conditionWithReason } from "../../operator/testing/conditions.ts";
 import { freePorts } from "../controlplane/ports.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -51,8 +52,6 @@ afterAll(async () => {
 });
 
 const get = (kind: KindName, name: string): Promise<KubeObject | undefined> => getObject(admin, RESOURCES[kind], ns, name);
-type Condition = { type: string; status: string; reason: string; message: string };
-const ingressReady = async () => ((await get("FederationConfig", "wire"))?.["status"] as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === "IngressReady");
 
 describe("provider GatewayAPI on Traefik v3.7's Gateway provider", () => {
   it("reads the features Traefik reports for its GatewayClass, and programs nothing Traefik would not enforce", async () => {
@@ -71,10 +70,7 @@ describe("provider GatewayAPI on Traefik v3.7's Gateway provider", () => {
     expect(reported.has("GatewayBackendClientCertificate")).toBe(false);
 
     await admin.request("POST", resourcePath(RESOURCES.FederationConfig, ns), { body: configManifest({ ingress: { provider: "GatewayAPI", className } }) });
-    const refused = await waitFor(async () => {
-      const c = await ingressReady();
-      return c?.reason === "ClientCertificateValidationUnsupported" ? c : undefined;
-    }, { description: "IngressReady=False ClientCertificateValidationUnsupported", timeoutMs: 60_000 });
+    const refused = await conditionWithReason(() => get("FederationConfig", "wire"), "IngressReady", "ClientCertificateValidationUnsupported");
     expect(refused.status).toBe("False");
     expect(refused.message).toContain(`does not list ${FRONTEND_VALIDATION_FEATURE}, GatewayBackendClientCertificate in status.supportedFeatures`);
     expect(refused.message).toMatch(/IngressNginx .*Traefik.*Passthrough/);
