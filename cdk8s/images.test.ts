@@ -8,7 +8,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { renderManifests } from "./main.ts";
 import { OPERATOR_COMMAND } from "./operator-install.ts";
-import { FEDERATOR_COMMAND, federatorDeployment } from "../operator/desired/workload.ts";
+import { FEDERATOR_COMMAND, FEDERATOR_ENV, federatorDeployment } from "../operator/desired/workload.ts";
 import { config } from "../operator/testing/fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -23,6 +23,7 @@ interface Dockerfile {
   readonly copied: readonly string[];
   readonly user: string;
   readonly entrypoint: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** The parts of a Dockerfile these checks need: ARG default base, the stages' RUN, what the build stage compiles, the final stage's COPY/USER/ENTRYPOINT. */
@@ -48,6 +49,7 @@ function parseDockerfile(text: string): Dockerfile {
     copied: [...sources(finalStage), ...instruction(finalStage, "COPY").filter((args) => args.startsWith("--from=build "))],
     user: instruction(finalStage, "USER")[0] ?? "",
     entrypoint: JSON.parse(instruction(finalStage, "ENTRYPOINT")[0] ?? "[]") as string[],
+    env: Object.fromEntries(instruction(finalStage, "ENV").map((args) => args.split("=", 2) as [string, string])),
   };
 }
 
@@ -167,5 +169,8 @@ describe("the build context", () => {
     const container = ((deployment["spec"] as { template: { spec: { containers: { command?: string[] }[] } } }).template.spec.containers)[0];
     expect(federator.entrypoint).toEqual(FEDERATOR_COMMAND);
     expect(container?.command).toEqual(federator.entrypoint);
+    // What the Deployment sets is what the image sets (besides NODE_ENV, which only the image needs).
+    expect(federator.env).toMatchObject(FEDERATOR_ENV);
+    expect((container as { env?: { name: string; value: string }[] } | undefined)?.env).toEqual(Object.entries(FEDERATOR_ENV).map(([name, value]) => ({ name, value })));
   });
 });

@@ -1,12 +1,15 @@
-// Federator data path: A's brig → A's federator → B's nginx (mTLS, HTTP/2) → B's federator → B's
-// brig, against the baseline a client with A's certificate → the same kind of nginx (B's Ingress,
-// B's certificate and CA bundle) → B's brig directly. Throughput at a fixed number of connections,
+// Federator data path: A's brig → A's federator → B's nginx (mTLS, HTTP/2) → the ingress hop (TLS)
+// → B's federator → B's brig, and the Passthrough path A's brig → A's federator → B's federator
+// terminating mutual TLS itself → B's brig, against the baseline a client with A's certificate →
+// the same kind of nginx (B's Ingress, B's certificate and CA bundle) → B's brig directly. Throughput at a fixed number of connections,
 // latency with one connection (closed loop, so it shows per-request overhead, not queueing), and
 // A's egress TLS connections counted per 10k egress requests.
 import { decodedSecretData } from "../../lib/kube/secret-data.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Environment } from "../federation/environment.ts";
-import type { Backend } from "../federation/backend.ts";
+import type { Backend, FederatorNode } from "../federation/backend.ts";
+import type { KubeObject } from "../../lib/kube/objects.ts";
+import { PASSTHROUGH_DOMAIN, startPassthroughFederator } from "./passthrough.ts";
 import { startNginx, type NginxProcess } from "../nginx/nginx.ts";
 import { freePorts } from "../controlplane/ports.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -14,7 +17,7 @@ import { jsonBody, runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { percentile } from "./statistics.ts";
 import { statusMiB } from "./operator-process.ts";
 
-export type PathName = "federated" | "direct";
+export type PathName = "federated" | "passthrough" | "direct";
 export type RunKind = "throughput" | "latency";
 
 export interface PathRun {
@@ -28,7 +31,7 @@ export interface PathRun {
   readonly p99Ms: number;
   readonly requests: number;
   readonly failed: number;
-  /** Federated runs only: A's egress TLS connections opened and egress requests, over the whole run. */
+  /** Federated and Passthrough runs: A's egress TLS connections opened and egress requests, over the whole run. */
   readonly handshakes?: number;
   readonly egressRequests?: number;
   /** Federated runs only: CPU time of A's and B's federator processes per request, in ms. */
@@ -53,10 +56,17 @@ async function secretData(backend: Backend, name: string): Promise<Record<string
   return decodedSecretData(await backend.get("Secret", name)) ?? {};
 }
 
+/** B's Ingress as it would be for a plain-HTTP upstream: brig has no TLS, the hop is ours to pay for. */
+function withoutHop(ingress: KubeObject): KubeObject {
+  const annotations = Object.fromEntries(Object.entries(ingress.metadata.annotations ?? {}).filter(([key]) => !key.startsWith("nginx.ingress.kubernetes.io/proxy-ssl-")));
+  return { ...ingress, metadata: { ...ingress.metadata, annotations: { ...annotations, "nginx.ingress.kubernetes.io/backend-protocol": "HTTP" } } };
+}
+
 /** A second nginx from B's own Ingress and Secrets whose every upstream is B's brig. */
 async function startDirectNginx(b: Backend): Promise<{ nginx: NginxProcess; url: string }> {
-  const ingress = await b.get("Ingress", "wire-federator");
-  if (ingress === undefined) throw new Error("B has no Ingress");
+  const live = await b.get("Ingress", "wire-federator");
+  if (live === undefined) throw new Error("B has no Ingress");
+  const ingress = withoutHop(live);
   const secrets = new Map<string, Record<string, string>>();
   for (const name of ["wire-tls", "wire-ca-bundle"]) secrets.set(`wire/${name}`, await secretData(b, name));
   const brig = new URL(b.components.brig.url);
@@ -83,11 +93,11 @@ export interface EgressTotals {
   readonly requests: number;
 }
 
-async function egressCounters(a: Backend, b: Backend): Promise<EgressTotals> {
+async function egressCounters(a: Backend, domain: string): Promise<EgressTotals> {
   const text = await (await fetch(`${a.federatorUrl}/i/metrics`)).text();
   return {
     handshakes: counterSum(text, "federator_tls_connections_opened_total"),
-    requests: counterSum(text, "federator_outgoing_requests_total", `target_domain="${b.domain}"`),
+    requests: counterSum(text, "federator_outgoing_requests_total", `target_domain="${domain}"`),
   };
 }
 
@@ -139,7 +149,8 @@ function summarise(result: LoadResult): Pick<PathRun, "requestsPerSecond" | "p50
   };
 }
 
-export async function benchFederatorPath(env: Environment, settings: PathSettings, say: (m: string) => void): Promise<{ runs: PathRun[]; sinceStart: EgressTotals; idleRssMiB: { a: number; b: number } }> {
+/** `passthroughNode`: how to start the Passthrough path's federator; without it that path is not run. */
+export async function benchFederatorPath(env: Environment, settings: PathSettings, say: (m: string) => void, passthroughNode?: FederatorNode): Promise<{ runs: PathRun[]; sinceStart: EgressTotals; idleRssMiB: { a: number; b: number } }> {
   const { a, b } = env;
   await waitFor(async () => (await fetch(`${a.federatorUrl}/rpc/${b.domain}/brig/get-user`, { method: "POST", body: "{}" })).status === 200, {
     description: "A→B through both federators",
@@ -148,8 +159,11 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
   // The fake brig records every request; the bench does not need them and must not hold gigabytes.
   const forget = setInterval(() => (b.components.brig.requests.length = 0), 200);
   const direct = await startDirectNginx(b);
+  const passthrough = passthroughNode === undefined ? undefined : await startPassthroughFederator(env, passthroughNode, say);
   const client = await secretData(a, "wire-tls");
   const pids = { a: federatorPid(`${a.address}:${a.ports.internal}`), b: federatorPid(`${b.address}:${b.ports.internal}`) };
+  const pidsOf = (path: PathName) => (path === "passthrough" && passthrough !== undefined ? { a: pids.a, b: federatorPid(passthrough.internal) } : pids);
+  const targetOf = (path: PathName) => (path === "passthrough" ? PASSTHROUGH_DOMAIN : b.domain);
   const idleRssMiB = { a: rssMiB(pids.a), b: rssMiB(pids.b) };
   const runs: PathRun[] = [];
   try {
@@ -158,23 +172,25 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
       connections,
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
-      ...(path === "federated"
-        ? { url: `${a.federatorUrl}/rpc/${b.domain}/brig/get-user` }
+      ...(path !== "direct"
+        ? { url: `${a.federatorUrl}/rpc/${targetOf(path)}/brig/get-user` }
         : { url: direct.url, headers: { "wire-origin-domain": a.domain }, tls: { servername: b.infraDomain, cert: client["tls.crt"] ?? "", key: client["tls.key"] ?? "" } }),
     });
     for (let repeat = 0; repeat < settings.repeats; repeat++) {
       for (const bodyBytes of settings.bodySizes) {
         for (const [kind, connections] of [["throughput", settings.throughputConnections], ["latency", 1]] as const) {
           // Alternating the order per repeat spreads slow drifts of the machine over both paths.
-          const order: PathName[] = repeat % 2 === 0 ? ["direct", "federated"] : ["federated", "direct"];
+          const paths: PathName[] = ["direct", "federated", ...(passthrough === undefined ? [] : (["passthrough"] as const))];
+          const order = repeat % 2 === 0 ? paths : [...paths].reverse();
           for (const path of order) {
-            const before = path === "federated" ? await egressCounters(a, b) : undefined;
-            const cpuBefore = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
-            const peaks = sampleRss(pids);
+            const measured = pidsOf(path);
+            const before = path !== "direct" ? await egressCounters(a, targetOf(path)) : undefined;
+            const cpuBefore = { a: cpuMs(measured.a), b: cpuMs(measured.b) };
+            const peaks = sampleRss(measured);
             const result = await runLoad(specFor(path, bodyBytes, connections));
             const peakRss = peaks();
-            const cpuAfter = { a: cpuMs(pids.a), b: cpuMs(pids.b) };
-            const after = path === "federated" ? await egressCounters(a, b) : undefined;
+            const cpuAfter = { a: cpuMs(measured.a), b: cpuMs(measured.b) };
+            const after = path !== "direct" ? await egressCounters(a, targetOf(path)) : undefined;
             if (result.ok === 0) throw new Error(`${path} ${bodyBytes} B: no successful request (${result.non2xx} non-2xx, ${result.errors} errors)`);
             const counted =
               before && after
@@ -187,7 +203,7 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
                 : {};
             const run: PathRun = { path, kind, bodyBytes, repeat, connections, ...summarise(result), ...counted };
             runs.push(run);
-            say(`  ${kind.padEnd(10)} ${path.padEnd(9)} ${String(bodyBytes).padStart(6)} B  #${repeat + 1}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.failed} failed${run.federatorCpuMsPerRequest ? `, federator CPU/request A ${run.federatorCpuMsPerRequest.a.toFixed(2)} ms, B ${run.federatorCpuMsPerRequest.b.toFixed(2)} ms` : ""}${run.federatorPeakRssMiB ? `, peak RSS A ${run.federatorPeakRssMiB.a.toFixed(0)} MiB, B ${run.federatorPeakRssMiB.b.toFixed(0)} MiB` : ""}`);
+            say(`  ${kind.padEnd(10)} ${path.padEnd(11)} ${String(bodyBytes).padStart(6)} B  #${repeat + 1}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.failed} failed${run.federatorCpuMsPerRequest ? `, federator CPU/request A ${run.federatorCpuMsPerRequest.a.toFixed(2)} ms, B ${run.federatorCpuMsPerRequest.b.toFixed(2)} ms` : ""}${run.federatorPeakRssMiB ? `, peak RSS A ${run.federatorPeakRssMiB.a.toFixed(0)} MiB, B ${run.federatorPeakRssMiB.b.toFixed(0)} MiB` : ""}`);
           }
         }
       }
@@ -195,6 +211,7 @@ export async function benchFederatorPath(env: Environment, settings: PathSetting
   } finally {
     clearInterval(forget);
     await direct.nginx.stop();
+    await passthrough?.stop();
   }
-  return { runs, sinceStart: await egressCounters(a, b), idleRssMiB };
+  return { runs, sinceStart: await egressCounters(a, b.domain), idleRssMiB };
 }

@@ -5,15 +5,16 @@
 //   npm run bench -- --profile             the federator part once, with CPU profiles of both federators
 //                                          (results/profiles/{a,b}/*.cpuprofile) and their hottest functions
 //   npm run bench -- --federator-flags "…" other node flags for the federators than their image's
+//   npm run bench -- --federator-env "K=V …" another environment for the federators than their image's ("" for none)
 //                                          (an empty string for none), to measure a flag's effect
 // Results: e2e/bench/results/latest.{json,md}, latencies.svg, and a timestamped copy of the JSON.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startEnvironment, type Environment } from "../federation/environment.ts";
 import type { FederatorNode } from "../federation/backend.ts";
-import { FEDERATOR_NODE_FLAGS } from "../../operator/desired/workload.ts";
+import { FEDERATOR_ENV, FEDERATOR_NODE_FLAGS } from "../../operator/desired/workload.ts";
 import { buildCompiled } from "./operator-process.ts";
 import { profileFlags, summariseProfiles } from "./profile.ts";
 import { benchFederatorPath, DEFAULT_PATH_SETTINGS, type PathRun, type PathSettings } from "./federator-path.ts";
@@ -30,7 +31,7 @@ const PARTS = ["federator", "reload", "operator"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
-  options: { only: { type: "string" }, quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, "federator-flags": { type: "string" } },
+  options: { only: { type: "string" }, quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, "federator-flags": { type: "string" }, "federator-env": { type: "string" } },
 });
 const profile = values.profile;
 const only = new Set<Part>(profile ? ["federator"] : values.only ? (values.only.split(",").map((p) => p.trim()) as Part[]) : PARTS);
@@ -40,7 +41,8 @@ const pathSettings: PathSettings = quick ? { ...DEFAULT_PATH_SETTINGS, repeats: 
 const PROFILES = join(RESULTS, "profiles");
 const federatorFlags = values["federator-flags"] === undefined ? [...FEDERATOR_NODE_FLAGS] : values["federator-flags"].split(/\s+/).filter((flag) => flag !== "");
 /** The federators run as their image runs them: compiled JavaScript and the image's node flags. */
-const federatorNode = (name: string): FederatorNode => ({ script: "dist/js/federator/main.js", flags: [...federatorFlags, ...(profile ? profileFlags(join(PROFILES, name)) : [])] });
+const federatorEnv: Record<string, string> = values["federator-env"] === undefined ? { ...FEDERATOR_ENV } : Object.fromEntries(values["federator-env"].split(/\s+/).filter((v) => v.includes("=")).map((v) => v.split("=", 2) as [string, string]));
+const federatorNode = (name: string): FederatorNode => ({ script: "dist/js/federator/main.js", flags: [...federatorFlags, ...(profile ? profileFlags(join(PROFILES, name)) : [])], env: federatorEnv });
 const operatorSettings: OperatorSettings = quick ? { ...DEFAULT_OPERATOR_SETTINGS, repeats: 1, largePeers: 2000 } : DEFAULT_OPERATOR_SETTINGS;
 const reloadChanges = quick ? 10 : 50;
 
@@ -77,11 +79,11 @@ function chartSeries(raw: RawResults): Series[] {
   const series: Series[] = [];
   const runs = raw.federator?.runs ?? [];
   for (const size of [...new Set(runs.map((r) => r.bodyBytes))].sort((a, b) => a - b)) {
-    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"]] as const) {
+    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"], ["passthrough", "#aa3377"]] as const) {
       const samples = runs.filter((r) => r.path === path && r.kind === "latency" && r.bodyBytes === size).flatMap((r) => r.latenciesMs);
       series.push({ label: `${path}, ${size / 1024} KiB, 1 connection`, samplesMs: samples, color });
     }
-    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"]] as const) {
+    for (const [path, color] of [["direct", "#4477aa"], ["federated", "#cc6677"], ["passthrough", "#aa3377"]] as const) {
       const samples = runs.filter((r) => r.path === path && r.kind === "throughput" && r.bodyBytes === size).flatMap((r) => r.latenciesMs);
       series.push({ label: `${path}, ${size / 1024} KiB, ${pathSettings.throughputConnections} connections`, samplesMs: samples, color });
     }
@@ -92,11 +94,19 @@ function chartSeries(raw: RawResults): Series[] {
   return series;
 }
 
+const PROFILED = { a: "a.example's federator", b: "b.example's federator (behind nginx)", bp: "b.example's Passthrough federator" } as const;
+
 function printProfiles(): void {
-  for (const name of ["a", "b"]) {
-    for (const { file, hot } of summariseProfiles(join(PROFILES, name), 15)) {
-      say(`hottest functions of ${name}.example's federator (self time; ${file}):`);
-      for (const f of hot) say(`  ${(f.selfShare * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+  for (const [name, what] of Object.entries(PROFILED)) {
+    if (!existsSync(join(PROFILES, name))) {
+      say(`no CPU profile of ${what} (it did not exit cleanly)`);
+      continue;
+    }
+    for (const { file, hot } of summariseProfiles(join(PROFILES, name), 16)) {
+      // The profile spans the direct runs too: shares of the time the process was busy say more.
+      const busy = 1 - (hot.find((f) => f.name === "(idle)")?.selfShare ?? 0);
+      say(`hottest functions of ${what} (self time, share of busy time; ${file}):`);
+      for (const f of hot.filter((h) => h.name !== "(idle)")) say(`  ${((f.selfShare / busy) * 100).toFixed(1).padStart(5)}%  ${f.name}`);
     }
   }
 }
@@ -110,8 +120,8 @@ async function main(): Promise<void> {
   if (only.has("federator") || only.has("reload")) {
     await withEnvironment("Watch", async (env) => {
       if (only.has("federator")) {
-        say(`federator data path: ${pathSettings.repeats} repeats × ${pathSettings.bodySizes.length} body sizes × (throughput, latency) × (direct, federated), ${pathSettings.durationSeconds} s each`);
-        raw.federator = { ...(await benchFederatorPath(env, pathSettings, say)), poolSize: FEDERATOR_POOL_SIZE };
+        say(`federator data path: ${pathSettings.repeats} repeats × ${pathSettings.bodySizes.length} body sizes × (throughput, latency) × (direct, federated, passthrough), ${pathSettings.durationSeconds} s each`);
+        raw.federator = { ...(await benchFederatorPath(env, pathSettings, say, federatorNode("bp"))), poolSize: FEDERATOR_POOL_SIZE };
       }
       if (only.has("reload")) {
         say(`reload latency, Watch mode: ${reloadChanges} suspend/resume changes`);
@@ -140,7 +150,7 @@ async function main(): Promise<void> {
     quick,
     parts: [...only],
     machine: { ...load, atEnd: loadavg() },
-    settings: { path: pathSettings, operator: operatorSettings, reloadChanges, federatorFlags, profiled: profile },
+    settings: { path: pathSettings, operator: operatorSettings, reloadChanges, federatorFlags, federatorEnv, profiled: profile },
     ...summary,
     figures: list,
     raw: {

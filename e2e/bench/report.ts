@@ -41,64 +41,73 @@ function select(runs: readonly PathRun[], path: PathRun["path"], kind: PathRun["
 
 const per10kSinceStart = (t: EgressTotals) => (t.handshakes / Math.max(1, t.requests)) * 10_000;
 
+/** Throughput, CPU, RSS and latency of one federated path (through nginx, or Passthrough) against the direct one. */
+function pathFigures(runs: readonly PathRun[], path: "federated" | "passthrough", label: string, bName: string, size: number, idleRss: { readonly a: number; readonly b: number }): Figure[] {
+  const figures: Figure[] = [];
+  const [fedT, dirT] = [select(runs, path, "throughput", size), select(runs, "direct", "throughput", size)];
+  const [fedL, dirL] = [select(runs, path, "latency", size), select(runs, "direct", "latency", size)];
+  const rps = (rs: PathRun[]) => rs.map((r) => r.requestsPerSecond);
+  const p = (rs: PathRun[], key: "p50Ms" | "p99Ms") => rs.map((r) => r[key]);
+  const connections = fedT[0]?.connections ?? 0;
+  const tRatio = ratios(rps(fedT), rps(dirT));
+  const cpu = (side: "a" | "b") => median(fedT.map((r) => r.federatorCpuMsPerRequest?.[side] ?? Number.NaN));
+  figures.push({
+    name: `${label} throughput, ${kib(size)} bodies, ${connections} connections`,
+    unit: "req/s",
+    measured: spread(rps(fedT)),
+    baselineName: "direct A→nginx→brig",
+    baseline: spread(rps(dirT)),
+    relation: "ratio",
+    relative: spread(tRatio),
+    target: "ratio ≥ 0.5",
+    met: median(tRatio) >= 0.5,
+    note: `federator CPU per request: A ${cpu("a").toFixed(2)} ms, B ${cpu("b").toFixed(2)} ms`,
+  });
+  for (const [side, role] of [["a", "A (egress)"], ["b", bName]] as const) {
+    const perRequest = fedT.map((r) => r.federatorCpuMsPerRequest?.[side] ?? Number.NaN);
+    const cap = size <= 1024 ? 0.25 : undefined;
+    // What the direct path spends per request end to end at its throughput: the time budget a hop may take a share of.
+    const budget = dirT.map((r) => 1000 / r.requestsPerSecond);
+    figures.push({
+      name: `${label} CPU per request, ${kib(size)}, ${role}`,
+      unit: "ms",
+      measured: spread(perRequest),
+      baselineName: "direct path's time per request at throughput",
+      baseline: spread(budget),
+      relation: "ratio",
+      relative: spread(ratios(perRequest, budget)),
+      ...(cap === undefined ? {} : { target: `≤ ${cap} ms`, met: median(perRequest) <= cap }),
+      note: "user + system CPU of the federator process over the throughput run, per egress request",
+    });
+  }
+  const peakRss = fedT.flatMap((r) => (r.federatorPeakRssMiB ? [Math.max(r.federatorPeakRssMiB.a, r.federatorPeakRssMiB.b)] : []));
+  const idle = Math.max(idleRss.a, idleRss.b);
+  figures.push({
+    name: `${label} RSS under load, ${kib(size)}, ${connections} connections`,
+    unit: "MiB",
+    measured: spread(peakRss),
+    baselineName: "the same federator idle, before the first run",
+    baseline: single(idle),
+    relation: "ratio",
+    relative: spread(peakRss.map((v) => v / idle)),
+    target: "< 150 MiB",
+    met: Math.max(...peakRss) < 150,
+    note: `the larger of A's and B's peak, sampled every 100 ms; A ${median(fedT.map((r) => r.federatorPeakRssMiB?.a ?? Number.NaN)).toFixed(0)}, B ${median(fedT.map((r) => r.federatorPeakRssMiB?.b ?? Number.NaN)).toFixed(0)} MiB (medians)`,
+  });
+  figures.push({ name: `${label} latency p50, ${kib(size)}, 1 connection`, unit: "ms", measured: spread(p(fedL, "p50Ms")), baselineName: "direct", baseline: spread(p(dirL, "p50Ms")), relation: "difference", relative: spread(differences(p(fedL, "p50Ms"), p(dirL, "p50Ms"))) });
+  const added = differences(p(fedL, "p99Ms"), p(dirL, "p99Ms"));
+  figures.push({ name: `${label} latency p99, ${kib(size)}, 1 connection`, unit: "ms", measured: spread(p(fedL, "p99Ms")), baselineName: "direct", baseline: spread(p(dirL, "p99Ms")), relation: "difference", relative: spread(added), target: `added ≤ ${size <= 1024 ? 2 : 5} ms`, met: median(added) <= (size <= 1024 ? 2 : 5) });
+  figures.push({ name: `${label} latency p99 under load, ${kib(size)}, ${connections} connections`, unit: "ms", measured: spread(p(fedT, "p99Ms")), baselineName: "direct", baseline: spread(p(dirT, "p99Ms")), relation: "difference", relative: spread(differences(p(fedT, "p99Ms"), p(dirT, "p99Ms"))), note: "includes queueing at saturation" });
+  return figures;
+}
+
 function federatorFigures(runs: readonly PathRun[], poolSize: number, sinceStart: EgressTotals, idleRss: { readonly a: number; readonly b: number }): Figure[] {
   const figures: Figure[] = [];
   const sizes = [...new Set(runs.map((r) => r.bodyBytes))].sort((a, b) => a - b);
   for (const size of sizes) {
-    const [fedT, dirT] = [select(runs, "federated", "throughput", size), select(runs, "direct", "throughput", size)];
-    const [fedL, dirL] = [select(runs, "federated", "latency", size), select(runs, "direct", "latency", size)];
-    const rps = (rs: PathRun[]) => rs.map((r) => r.requestsPerSecond);
-    const p = (rs: PathRun[], key: "p50Ms" | "p99Ms") => rs.map((r) => r[key]);
-    const connections = fedT[0]?.connections ?? 0;
-    const tRatio = ratios(rps(fedT), rps(dirT));
-    const cpu = (side: "a" | "b") => median(fedT.map((r) => r.federatorCpuMsPerRequest?.[side] ?? Number.NaN));
-    figures.push({
-      name: `Federator throughput, ${kib(size)} bodies, ${connections} connections`,
-      unit: "req/s",
-      measured: spread(rps(fedT)),
-      baselineName: "direct A→nginx→brig",
-      baseline: spread(rps(dirT)),
-      relation: "ratio",
-      relative: spread(tRatio),
-      target: "ratio ≥ 0.5",
-      met: median(tRatio) >= 0.5,
-      note: `federator CPU per request: A ${cpu("a").toFixed(2)} ms, B ${cpu("b").toFixed(2)} ms`,
-    });
-    for (const [side, role] of [["a", "egress"], ["b", "ingress"]] as const) {
-      const perRequest = fedT.map((r) => r.federatorCpuMsPerRequest?.[side] ?? Number.NaN);
-      const cap = size <= 1024 ? 0.25 : undefined;
-      // What the direct path spends per request end to end at its throughput: the time budget a hop may take a share of.
-      const budget = dirT.map((r) => 1000 / r.requestsPerSecond);
-      figures.push({
-        name: `Federator CPU per request, ${kib(size)}, ${side.toUpperCase()} (${role})`,
-        unit: "ms",
-        measured: spread(perRequest),
-        baselineName: "direct path's time per request at throughput",
-        baseline: spread(budget),
-        relation: "ratio",
-        relative: spread(ratios(perRequest, budget)),
-        ...(cap === undefined ? {} : { target: `≤ ${cap} ms`, met: median(perRequest) <= cap }),
-        note: "user + system CPU of the federator process over the throughput run, per egress request",
-      });
+    for (const [path, label, bName] of [["federated", "Federator", "B (ingress)"], ["passthrough", "Passthrough federator", "B (Passthrough ingress)"]] as const) {
+      if (select(runs, path, "throughput", size).length > 0) figures.push(...pathFigures(runs, path, label, bName, size, idleRss));
     }
-    const peakRss = fedT.flatMap((r) => (r.federatorPeakRssMiB ? [Math.max(r.federatorPeakRssMiB.a, r.federatorPeakRssMiB.b)] : []));
-    const idle = Math.max(idleRss.a, idleRss.b);
-    figures.push({
-      name: `Federator RSS under load, ${kib(size)}, ${connections} connections`,
-      unit: "MiB",
-      measured: spread(peakRss),
-      baselineName: "the same federator idle, before the first run",
-      baseline: single(idle),
-      relation: "ratio",
-      relative: spread(peakRss.map((v) => v / idle)),
-      target: "< 150 MiB",
-      met: Math.max(...peakRss) < 150,
-      note: `the larger of A's and B's peak, sampled every 100 ms; A ${median(fedT.map((r) => r.federatorPeakRssMiB?.a ?? Number.NaN)).toFixed(0)}, B ${median(fedT.map((r) => r.federatorPeakRssMiB?.b ?? Number.NaN)).toFixed(0)} MiB (medians)`,
-    });
-    figures.push({ name: `Federator latency p50, ${kib(size)}, 1 connection`, unit: "ms", measured: spread(p(fedL, "p50Ms")), baselineName: "direct", baseline: spread(p(dirL, "p50Ms")), relation: "difference", relative: spread(differences(p(fedL, "p50Ms"), p(dirL, "p50Ms"))) });
-    const added = differences(p(fedL, "p99Ms"), p(dirL, "p99Ms"));
-    figures.push({ name: `Federator latency p99, ${kib(size)}, 1 connection`, unit: "ms", measured: spread(p(fedL, "p99Ms")), baselineName: "direct", baseline: spread(p(dirL, "p99Ms")), relation: "difference", relative: spread(added), target: `added ≤ ${size <= 1024 ? 2 : 5} ms`, met: median(added) <= (size <= 1024 ? 2 : 5) });
-    figures.push({ name: `Federator latency p99 under load, ${kib(size)}, ${connections} connections`, unit: "ms", measured: spread(p(fedT, "p99Ms")), baselineName: "direct", baseline: spread(p(dirT, "p99Ms")), relation: "difference", relative: spread(differences(p(fedT, "p99Ms"), p(dirT, "p99Ms"))), note: "includes queueing at saturation" });
   }
   const federated = runs.filter((r) => r.path === "federated" && r.egressRequests !== undefined && r.egressRequests > 0);
   const per10k = federated.map((r) => ((r.handshakes ?? 0) / (r.egressRequests ?? 1)) * 10_000);

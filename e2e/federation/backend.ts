@@ -49,8 +49,9 @@ export interface BackendOptions {
   readonly progress?: (message: string) => void;
 }
 
-/** The federator's entry script and the node flags before it. */
+/** The federator's entry script, the node flags before it and its environment. */
 export interface FederatorNode {
+  readonly env?: Readonly<Record<string, string>>;
   readonly script: string;
   readonly flags: readonly string[];
 }
@@ -251,7 +252,7 @@ async function startNode({ options, client, controlPlane, get, say, stack }: Nod
     options.reload === "Files"
       ? [...node.flags, node.script, "--config", join(volumes, "config", "federator.yaml"), "--tls-dir", join(volumes, "tls"), "--ca-dir", join(volumes, "ca"), "--hop-dir", join(volumes, "hop"), ...listen]
       : [...node.flags, node.script, "--watch-namespace", NAMESPACE, "--watch-configmap", `${CONFIG}-federator`, "--watch-tls-secret", `${CONFIG}-tls`, "--watch-ca-secret", `${CONFIG}-ca-bundle`, "--watch-hop-secret", `${CONFIG}-federator-hop`, "--kubeconfig", controlPlane.kubeconfigPath, ...listen];
-  const federator = launch(`federator-${options.name}`, args);
+  const federator = launch(`federator-${options.name}`, args, node.env);
   stack.push(() => stopProcess(federator));
   await waitFor(
     async () => {

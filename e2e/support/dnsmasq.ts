@@ -44,6 +44,8 @@ export interface Dnsmasq {
   readonly address: string;
   /** Replaces all records (restarts dnsmasq on the same port) and waits until it answers. */
   setRecords(records: DnsRecords): Promise<void>;
+  /** The records served now. */
+  records(): DnsRecords;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
       if (attempt >= 2) throw error;
     }
   }
+  let current = options.records;
   const stopChild = async () => {
     const current = child;
     child = undefined;
@@ -155,7 +158,9 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
     host: HOST,
     port,
     address: `${HOST}:${port}`,
+    records: () => current,
     async setRecords(records) {
+      current = records;
       await stopChild();
       // Another process may take the port in the moment it is free; it is usually gone again soon.
       for (let attempt = 1; ; attempt++) {

@@ -25,6 +25,13 @@ export function rolloutHash(config: FederationConfig): string {
  */
 export const FEDERATOR_NODE_FLAGS = ["--single-threaded-gc", "--max-semi-space-size=4"] as const;
 export const FEDERATOR_COMMAND = ["node", ...FEDERATOR_NODE_FLAGS, "federator/main.js"] as const;
+/**
+ * The federator's environment (also the image's ENV, a test keeps them equal). glibc gives each
+ * thread that allocates its own malloc arena (up to 8 per core) and keeps their free memory; two
+ * arenas lowered the egress federator's peak RSS under load in `npm run bench` by about 5 % (224 →
+ * 211 MiB at 1 KiB) at no throughput cost (README, "Federator resources").
+ */
+export const FEDERATOR_ENV = { MALLOC_ARENA_MAX: "2" } as const;
 
 export function federatorArgs(config: FederationConfig): string[] {
   const names = outputNames(config.metadata.name);
@@ -80,6 +87,7 @@ export function federatorDeployment(config: FederationConfig, meta: (name: strin
               image: imageOf(config),
               command: [...FEDERATOR_COMMAND],
               args: federatorArgs(config),
+              env: Object.entries(FEDERATOR_ENV).map(([name, value]) => ({ name, value })),
               ports: [
                 { name: "internal", containerPort: federator.ports.internal, protocol: "TCP" },
                 { name: "external", containerPort: federator.ports.external, protocol: "TCP" },
